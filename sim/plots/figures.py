@@ -1,0 +1,527 @@
+"""The figures of a run, one function each: tables and manifest in, a matplotlib Figure out.
+
+No file I/O here: ``plot_cmd`` reads the run folder and saves, ``report`` embeds. Every figure
+summarises the ensemble (median and 50%/90% bands over runs, or means over runs), because a single
+stochastic run says little on its own.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.dates as mdates
+import matplotlib.transforms as mtransforms
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from scipy import stats
+
+from sim.plots import style
+
+QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
+MAX_TRAJECTORY_DYADS = 6  # beyond this, overlapping bands stop being readable
+Manifest = Mapping[str, Any]
+
+
+# ---------------------------------------------------------------- shared helpers
+def ensemble_quantiles(table: pd.DataFrame, keys: list[str], value: str) -> pd.DataFrame:
+    """Quantiles of ``value`` over runs for each ``keys`` group, columns q05 ... q95."""
+    q = table.groupby(keys)[value].quantile(list(QUANTILES)).unstack()
+    q.columns = [f"q{round(c * 100):02d}" for c in q.columns]
+    return q
+
+
+def draw_band(ax: Axes, dates: pd.DatetimeIndex, q: pd.DataFrame, colour: str, label: str) -> None:
+    """Median line over its 50% and 90% bands (bands first, so the line stays on top)."""
+    ax.fill_between(dates, q["q05"], q["q95"], color=colour, alpha=style.BAND_ALPHAS[1], lw=0)
+    ax.fill_between(dates, q["q25"], q["q75"], color=colour, alpha=style.BAND_ALPHAS[0], lw=0)
+    ax.plot(dates, q["q50"], color=colour, label=label)
+
+
+def band_key_handles() -> list[Any]:
+    """Grey legend entries explaining line and bands once for all series."""
+    grey = "#777777"
+    return [
+        Line2D([], [], color=grey, label="Ensemble median"),
+        Patch(color=grey, alpha=style.BAND_ALPHAS[0] + style.BAND_ALPHAS[1], label="50% of runs"),
+        Patch(color=grey, alpha=style.BAND_ALPHAS[1], label="90% of runs"),
+    ]
+
+
+def month_window(months: Sequence[str]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """Date limits covering the first to the end of the last month."""
+    dates = style.month_starts(sorted(months))
+    return dates[0], dates[-1] + pd.offsets.MonthBegin(1)
+
+
+def scripted_in_window(manifest: Manifest, months: Sequence[str]) -> list[dict[str, str]]:
+    """The manifest's scripted events that fall inside the plotted months, in date order."""
+    inside = set(months)
+    events = [e for e in manifest.get("scripted_events", []) if str(e.get("month")) in inside]
+    return sorted(events, key=lambda e: str(e["month"]))
+
+
+def mark_scripted_events(axes: Sequence[Axes], events: list[dict[str, str]]) -> list[Line2D]:
+    """Dashed verticals on every panel, numbered above the first; returns numbered legend keys."""
+    dates = style.month_starts([e["month"] for e in events])
+    top = axes[0]
+    above = mtransforms.blended_transform_factory(top.transData, top.transAxes)
+    level, last = 0, None
+    for n, date in enumerate(dates, start=1):
+        for ax in axes:
+            ax.axvline(date, color=style.EVENT_LINE_COLOUR, ls=(0, (4, 3)), lw=1.1, zorder=1.8)
+        # Events a few months apart would print their numbers on top of each other: stagger them.
+        level = (level + 1) % 2 if last is not None and (date - last).days < 75 else 0
+        top.text(date, 1.02 + 0.07 * level, str(n), transform=above, ha="center", va="bottom",
+                 fontsize=11, fontweight="bold", color=style.EVENT_LINE_COLOUR, clip_on=False)
+        last = date
+    return [
+        Line2D([], [], ls="none", marker=f"${n}$", markersize=9, color=style.EVENT_LINE_COLOUR,
+               label=textwrap.fill(f"{style.month_title(e['month'])}: {event_name(e)}", 34))
+        for n, e in enumerate(events, start=1)
+    ]
+
+
+def event_name(event: Mapping[str, Any]) -> str:
+    """A scripted event's label, else its id."""
+    return str(event.get("label") or event.get("id") or "")
+
+
+def administration_rows(manifest: Manifest) -> dict[str, list[Mapping[str, Any]]]:
+    """Administrations grouped by actor, actors in the manifest's order."""
+    rows: dict[str, list[Mapping[str, Any]]] = {}
+    order = {a: i for i, a in enumerate(style.actor_ids(manifest))}
+    for adm in manifest.get("administrations", []):
+        rows.setdefault(str(adm["actor"]), []).append(adm)
+    return dict(sorted(rows.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+def draw_administrations(ax: Axes, manifest: Manifest, months: Sequence[str]) -> None:
+    """One shaded row per actor, a block per administration labelled with its leader."""
+    start, end = month_window(months)
+    colours = style.actor_colours(manifest)
+    rows = administration_rows(manifest)
+    span_days = (end - start).days
+    for y, (actor, adms) in enumerate(rows.items()):
+        for i, adm in enumerate(sorted(adms, key=lambda a: str(a["start"]))):
+            left = max(style.month_starts([adm["start"]])[0], start)
+            right = style.month_starts([adm["end"]])[0] if adm.get("end") else end
+            right = min(right, end)
+            if right <= left:
+                continue
+            width = mdates.date2num(right) - mdates.date2num(left)
+            # Successive leaders alternate in strength so the handover is visible.
+            ax.broken_barh([(mdates.date2num(left), width)], (y - 0.4, 0.8),
+                           facecolors=colours.get(actor, "#999999"), alpha=(0.35, 0.6)[i % 2],
+                           edgecolor="white", linewidth=1.5)
+            if (right - left).days > 0.09 * span_days:
+                ax.text(left + (right - left) / 2, y, str(adm.get("leader", "")), ha="center",
+                        va="center", fontsize=10, clip_on=True)
+    ax.set_yticks(range(len(rows)), [style.actor_label(a, manifest) for a in rows])
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_title("Administrations", loc="left", fontsize=12)
+    ax.grid(False)
+
+
+def side_legend(ax: Axes, handles: Sequence[Any], title: str | None = None, **kw: Any) -> None:
+    """Legend to the right of a panel: it never covers data and the layout makes room for it."""
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title=title, alignment="left", **kw)
+
+
+def figure_title(fig: Figure, what: str, manifest: Manifest) -> None:
+    """Suptitle naming the figure and the scenario, plus the provenance footnote."""
+    scenario = str(manifest.get("scenario", {}).get("title") or "").strip()
+    fig.suptitle(f"{what}\n{scenario}" if scenario else what, fontweight="bold")
+    style.add_provenance(fig, manifest)
+
+
+def no_data_note(ax: Axes, message: str) -> None:
+    """Say so on the axes instead of drawing an empty frame a reader might misread."""
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center",
+            fontsize=13, color="#555555")
+
+
+# ---------------------------------------------------------------- trajectories
+def trajectory_figure(
+    trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str] | None = None
+) -> Figure:
+    """Tension and cooperation per dyad: median and bands over runs, scripted events, leaders."""
+    dyads = chosen_dyads(trajectories, manifest, dyads)
+    months = sorted(trajectories["month"].unique())
+    has_admins = bool(administration_rows(manifest))
+    with style.slide_style():
+        fig = style.new_figure(13, 8.5 if has_admins else 7.5)
+        ratios = [3, 3, 0.5 + 0.4 * len(administration_rows(manifest))] if has_admins else [3, 3]
+        axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
+        tension_ax, coop_ax = axes[0], axes[1]
+        draw_dyad_bands(tension_ax, coop_ax, trajectories, manifest, dyads)
+        event_keys = mark_scripted_events(axes[:2], scripted_in_window(manifest, months))
+        if has_admins:
+            draw_administrations(axes[2], manifest, months)
+        axes[0].set_xlim(*month_window(months))
+        style.format_date_axis(axes[-1])
+        dyad_handles = tension_ax.get_legend_handles_labels()[0]
+        side_legend(tension_ax, dyad_handles + band_key_handles(), "Dyad")
+        if event_keys:
+            side_legend(coop_ax, event_keys, "Scripted events", fontsize=11, handletextpad=0.4)
+        figure_title(fig, "Tension and cooperation by dyad", manifest)
+    return fig
+
+
+def chosen_dyads(
+    trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str] | None
+) -> list[str]:
+    """The dyads asked for, else the manifest's key dyads, else the first few of all."""
+    present = set(trajectories["dyad"].unique())
+    if dyads:
+        unknown = sorted(set(dyads) - present)
+        if unknown:
+            raise ValueError(f"dyads not in the trajectories: {', '.join(unknown)}")
+        return list(dyads)
+    key = [d for d in manifest.get("key_dyads", []) if d in present]
+    return key or style.dyad_order(present, manifest)[:MAX_TRAJECTORY_DYADS]
+
+
+def draw_dyad_bands(
+    tension_ax: Axes, coop_ax: Axes, trajectories: pd.DataFrame, manifest: Manifest,
+    dyads: Sequence[str],
+) -> None:
+    """Both panels, one median line and two bands per dyad."""
+    colours = style.dyad_colours(trajectories["dyad"].unique(), manifest)
+    wanted = trajectories[trajectories["dyad"].isin(dyads)]
+    for ax, column, title in (
+        (tension_ax, "tension", "Dyadic tension"),
+        (coop_ax, "cooperation", "Dyadic cooperation"),
+    ):
+        q = ensemble_quantiles(wanted, ["dyad", "month"], column)
+        for dyad in dyads:
+            dq = q.loc[dyad]
+            draw_band(ax, style.month_starts(dq.index), dq, colours[dyad],
+                      style.dyad_label(dyad, manifest))
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"{column.capitalize()} (0–1)")
+        ax.set_title(title, loc="left")
+
+
+# ---------------------------------------------------------------- heatmap
+def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
+    """Ensemble-median tension of every dyad in every month, key dyads on top."""
+    dyads = style.dyad_order(trajectories["dyad"].unique(), manifest)
+    grid = trajectories.groupby(["dyad", "month"])["tension"].median().unstack("month")
+    grid = grid.reindex(index=dyads, columns=sorted(grid.columns))
+    starts = style.month_starts(grid.columns)
+    edges = starts.append(pd.DatetimeIndex([starts[-1] + pd.offsets.MonthBegin(1)]))
+    with style.slide_style():
+        fig = style.new_figure(13, 2.6 + 0.5 * len(dyads))
+        ax = fig.add_subplot()
+        mesh = ax.pcolormesh(edges, np.arange(len(dyads) + 1), grid.to_numpy(),
+                             cmap=style.tension_cmap(), vmin=0, vmax=1, shading="flat")
+        ax.set_yticks(np.arange(len(dyads)) + 0.5, [style.dyad_label(d, manifest) for d in dyads])
+        ax.set_ylim(len(dyads), 0)
+        ax.set_ylabel("Dyad")
+        ax.grid(False)
+        style.format_date_axis(ax)
+        fig.colorbar(mesh, ax=ax, label="Tension (0–1), ensemble median", pad=0.01)
+        figure_title(fig, "Tension in every dyad, month by month", manifest)
+    return fig
+
+
+# ---------------------------------------------------------------- network
+def default_network_months(trajectories: pd.DataFrame, manifest: Manifest) -> list[str]:
+    """Start, the month of peak key-dyad tension, and end: the story in three snapshots."""
+    months = sorted(trajectories["month"].unique())
+    key = [d for d in manifest.get("key_dyads", []) if d in set(trajectories["dyad"])]
+    focus = trajectories[trajectories["dyad"].isin(key)] if key else trajectories
+    peak = str(focus.groupby("month")["tension"].mean().idxmax())
+    if peak in (months[0], months[-1]):
+        peak = months[len(months) // 2]
+    return sorted({months[0], peak, months[-1]})
+
+
+def circle_layout(actors: Sequence[str]) -> dict[str, tuple[float, float]]:
+    """Actors clockwise on a circle from the top, in manifest order (same in every panel)."""
+    angles = np.pi / 2 - 2 * np.pi * np.arange(len(actors)) / max(len(actors), 1)
+    return {a: (float(np.cos(t)), float(np.sin(t))) for a, t in zip(actors, angles, strict=True)}
+
+
+def network_figure(
+    trajectories: pd.DataFrame, manifest: Manifest, months: Sequence[str] | None = None
+) -> Figure:
+    """Actors as nodes; edges coloured by median tension and as wide as median cooperation."""
+    months = list(months) if months else default_network_months(trajectories, manifest)
+    in_dyads = {a for d in trajectories["dyad"].unique() for a in style.dyad_actors(d, manifest)}
+    actors = [a for a in style.actor_ids(manifest) if a in in_dyads]
+    actors += sorted(in_dyads - set(actors))
+    layout = circle_layout(actors)
+    medians = trajectories.groupby(["month", "dyad"])[["tension", "cooperation"]].median()
+    ncols = min(len(months), 4)
+    nrows = -(-len(months) // ncols)
+    with style.slide_style():
+        fig = style.new_figure(4.4 * ncols + 1.6, 4.0 * nrows + 1.9)
+        axes = np.atleast_1d(fig.subplots(nrows, ncols)).ravel()
+        for ax, month in zip(axes, months, strict=False):
+            draw_network(ax, medians.loc[month], layout, manifest)
+            ax.set_title(style.month_title(month))
+        for ax in axes[len(months):]:
+            ax.set_axis_off()
+        mappable = ScalarMappable(norm=Normalize(0, 1), cmap=style.tension_cmap())
+        fig.colorbar(mappable, ax=list(axes), label="Tension (0–1), edge colour", shrink=0.8)
+        fig.legend(handles=cooperation_width_keys(), loc="outside lower center", ncols=3,
+                   title="Cooperation (0–1), edge width")
+        figure_title(fig, "Relations network (ensemble medians)", manifest)
+    return fig
+
+
+def edge_width(cooperation: float) -> float:
+    """Line width in points for a cooperation level; never zero so weak ties stay visible."""
+    return 1.0 + 11.0 * float(cooperation)
+
+
+def cooperation_width_keys() -> list[Line2D]:
+    """Legend samples of edge width."""
+    return [Line2D([], [], color="#777777", lw=edge_width(c), label=f"{c:.2f}")
+            for c in (0.1, 0.5, 0.9)]
+
+
+def draw_network(
+    ax: Axes, month_values: pd.DataFrame, layout: Mapping[str, tuple[float, float]],
+    manifest: Manifest,
+) -> None:
+    """One month's network on one axes."""
+    cmap = style.tension_cmap()
+    segments, colours, widths = [], [], []
+    for dyad, row in month_values.iterrows():
+        a, b = style.dyad_actors(str(dyad), manifest)
+        if a in layout and b in layout:
+            segments.append([layout[a], layout[b]])
+            colours.append(cmap(float(row["tension"])))
+            widths.append(edge_width(row["cooperation"]))
+    ax.add_collection(LineCollection(segments, colors=colours, linewidths=widths, zorder=1,
+                                     capstyle="round"))
+    node_colours = style.actor_colours(manifest)
+    for actor, (x, y) in layout.items():
+        ax.scatter([x], [y], s=420, color=node_colours.get(actor, "#999999"), edgecolor="black",
+                   linewidth=1.2, zorder=3)
+        draw_node_label(ax, x, y, style.actor_label(actor, manifest))
+    ys = [y for _, y in layout.values()]
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.45)  # a triangle needs less room below than a circle
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+
+
+def draw_node_label(ax: Axes, x: float, y: float, label: str) -> None:
+    """Name just outside the node, anchored away from the centre so it never covers the node."""
+    ha = "left" if x > 0.2 else "right" if x < -0.2 else "center"
+    va = "bottom" if y > 0.2 else "top" if y < -0.2 else "center"
+    ax.text(1.13 * x, 1.13 * y + 0.1 * np.sign(y), textwrap.fill(label, 14), ha=ha, va=va,
+            fontsize=11, zorder=4)
+
+
+# ---------------------------------------------------------------- event timeline
+def event_rows(events: pd.DataFrame, manifest: Manifest) -> list[str]:
+    """Modelled actors that acted (manifest order), then one row for all scripted events."""
+    own = events.loc[~events["scripted"], "actor"].unique()
+    rows = [a for a in style.actor_ids(manifest) if a in set(own)]
+    rows += sorted(set(own) - set(rows))
+    return rows + ([SCRIPTED_ROW] if events["scripted"].any() else [])
+
+
+SCRIPTED_ROW = "__scripted__"
+
+
+def run_count(table: pd.DataFrame, manifest: Manifest) -> int:
+    """Ensemble size: the manifest's, else what the table shows (runs without events included)."""
+    if manifest.get("runs"):
+        return int(manifest["runs"])
+    return int(table["run"].max()) + 1 if len(table) else 1
+
+
+def event_timeline(
+    events: pd.DataFrame, manifest: Manifest, months: Sequence[str]
+) -> Figure:
+    """Events per QuadClass per actor and month (mean over runs), and the monthly Goldstein sum."""
+    months = sorted(months)
+    rows = event_rows(events, manifest)
+    runs = run_count(events, manifest)
+    with style.slide_style():
+        fig = style.new_figure(13, 2.6 + 1.25 * len(rows) + 2.4)
+        axes = np.atleast_1d(fig.subplots(len(rows) + 1, 1, sharex=True, gridspec_kw={
+            "height_ratios": [1.0] * len(rows) + [1.8]}))
+        for ax, row in zip(axes[:-1], rows, strict=True):
+            draw_quad_bars(ax, row_events(events, row), months, runs)
+            name = style.actor_label(row, manifest) if row != SCRIPTED_ROW else "Scripted events"
+            ax.set_ylabel(textwrap.fill(name, 14), rotation=0, ha="right", va="center")
+        if rows:
+            axes[0].set_title("Events per month by actor (mean over runs)", loc="left")
+            share_y(axes[:-1])
+        draw_goldstein(axes[-1], events, months, runs)
+        axes[-1].set_xlim(*month_window(months))
+        style.format_date_axis(axes[-1])
+        if rows:
+            side_legend(axes[0], [Patch(color=c, label=n) for n, c in style.QUAD_CLASSES.values()],
+                        "QuadClass")
+        side_legend(axes[-1], band_key_handles(), "Goldstein sum")
+        figure_title(fig, "Event timeline", manifest)
+    return fig
+
+
+def row_events(events: pd.DataFrame, row: str) -> pd.DataFrame:
+    """The events of one timeline row: an actor's own decisions, or all scripted events."""
+    if row == SCRIPTED_ROW:
+        return events[events["scripted"]]
+    return events[(events["actor"] == row) & ~events["scripted"]]
+
+
+def share_y(axes: Sequence[Axes]) -> None:
+    """Same count scale on every actor row, so rows compare by eye."""
+    top = max(ax.get_ylim()[1] for ax in axes)
+    for ax in axes:
+        ax.set_ylim(0, top)
+
+
+def draw_quad_bars(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: int) -> None:
+    """Stacked bars of mean monthly counts per QuadClass."""
+    counts = events.groupby(["month", "quad_class"]).size().unstack(fill_value=0)
+    counts = counts.reindex(index=months, columns=list(style.QUAD_CLASSES), fill_value=0) / runs
+    x = mdates.date2num(style.month_starts(months))
+    bottom = np.zeros(len(months))
+    for quad, (name, colour) in style.QUAD_CLASSES.items():
+        ax.bar(x, counts[quad].to_numpy(), width=24, bottom=bottom, align="edge", color=colour,
+               label=name, linewidth=0)
+        bottom += counts[quad].to_numpy()
+    ax.grid(axis="x", visible=False)
+
+
+def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: int) -> None:
+    """Monthly Goldstein sum over all events: median and bands over runs (empty months are 0)."""
+    sums = events.groupby(["run", "month"])["goldstein"].sum()
+    full = pd.MultiIndex.from_product([range(runs), months], names=["run", "month"])
+    table = sums.reindex(full, fill_value=0.0).rename("goldstein").reset_index()
+    q = ensemble_quantiles(table, ["month"], "goldstein").reindex(months)
+    dates = style.month_starts(months) + pd.Timedelta(days=12)  # centre on the bars above
+    draw_band(ax, dates, q, "#333333", "Goldstein sum")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("Goldstein sum\n(−10…+10 per event)")
+    ax.set_title("Monthly Goldstein sum of all events", loc="left")
+
+
+# ---------------------------------------------------------------- agreements
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Whole months from ``start`` to ``end`` ('YYYY-MM' strings)."""
+    s, e = pd.PeriodIndex(start, freq="M"), pd.PeriodIndex(end, freq="M")
+    return pd.Series([(b - a).n for a, b in zip(s, e, strict=True)], index=start.index)
+
+
+def agreement_durations(agreements: pd.DataFrame, horizon: str) -> pd.DataFrame:
+    """Months in force and whether the end was observed; deals in force are censored at the
+    horizon, having lasted through its last month."""
+    ended = agreements["ended"].notna() & (agreements["ended"].astype(str) != "")
+    end = agreements["ended"].where(ended, horizon).astype(str)
+    months = months_between(agreements["signed"].astype(str), end) + (~ended).astype(int)
+    return pd.DataFrame({"months": months.astype(float), "observed": ended,
+                         "victims_included": agreements["victims_included"].astype(bool)})
+
+
+def kaplan_meier(durations: pd.DataFrame) -> Any:
+    """scipy's Kaplan-Meier estimate (``ecdf`` on right-censored data)."""
+    data = stats.CensoredData(
+        uncensored=durations.loc[durations["observed"], "months"].to_numpy(),
+        right=durations.loc[~durations["observed"], "months"].to_numpy(),
+    )
+    return stats.ecdf(data)
+
+
+def survival_steps(result: Any, t_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step coordinates (drawn 'post') of the survival function from t = 0 to ``t_max``."""
+    grid = np.unique(np.concatenate([[0.0], result.sf.quantiles, [t_max]]))
+    return grid, result.sf.evaluate(grid)
+
+
+def draw_km(ax: Axes, durations: pd.DataFrame, included: bool) -> None:
+    """One kind of deal: survival step, its 95% confidence band and censoring ticks; the curve
+    stops at the group's last observation, beyond which it says nothing."""
+    name, colour, ls = style.DEAL_KINDS[included]
+    result = kaplan_meier(durations)
+    x, y = survival_steps(result, float(durations["months"].max()))
+    with warnings.catch_warnings():  # scipy warns where Greenwood's CI is undefined; we leave gaps
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = result.sf.confidence_interval(0.95)
+        low, high = ci.low.evaluate(x), ci.high.evaluate(x)
+    ax.fill_between(x, low, high, step="post", color=colour, alpha=0.15, lw=0)
+    n, ended = len(durations), int(durations["observed"].sum())
+    ax.step(x, y, where="post", color=colour, ls=ls, label=f"{name} (n={n}, {ended} ended)")
+    censored = durations.loc[~durations["observed"], "months"].to_numpy()
+    ax.plot(censored, result.sf.evaluate(censored), ls="none", marker="|", markersize=12,
+            markeredgewidth=2, color=colour)
+
+
+def agreement_survival(agreements: pd.DataFrame, manifest: Manifest, horizon: str) -> Figure:
+    """Kaplan-Meier survival of agreements by kind of deal, censored at the horizon month."""
+    durations = agreement_durations(agreements, horizon) if len(agreements) else None
+    with style.slide_style():
+        fig = style.new_figure(11, 6.5)
+        ax = fig.add_subplot()
+        if durations is None:
+            no_data_note(ax, "No agreement was signed in any run")
+        else:
+            t_max = float(durations["months"].max())
+            for included in (True, False):
+                group = durations[durations["victims_included"] == included]
+                if len(group):
+                    draw_km(ax, group, included)
+            ax.set_xlim(0, max(t_max, 1.0) * 1.03)  # room for censoring ticks at the end
+            ax.plot([], [], ls="none", marker="|", markersize=12, markeredgewidth=2,
+                    color="#555555", label="Still in force at\nthe horizon (censored)")
+            side_legend(ax, ax.get_legend_handles_labels()[0], "Kind of deal\n(shaded: 95% CI)")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlabel("Months since signing")
+        ax.set_ylabel("Share of agreements still in force")
+        ax.set_title(f"Kaplan-Meier estimate, censored at {style.month_title(horizon)}", loc="left")
+        figure_title(fig, "How long agreements last", manifest)
+    return fig
+
+
+# ---------------------------------------------------------------- regional indices
+def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
+    """Regional tension and trilateral cohesion (bands), agreements in force and coercive acts."""
+    months = sorted(indices["month"].unique())
+    dates = style.month_starts(months)
+    trilateral = ", ".join(style.actor_label(a, manifest) for a in manifest.get("trilateral", []))
+    with style.slide_style():
+        fig = style.new_figure(13, 8)
+        top, bottom = fig.subplots(2, 1, sharex=True)
+        for column, label, colour in (
+            ("regional_tension", "Regional tension (mean over state dyads)", "#B2182B"),
+            ("trilateral_cohesion", f"Trilateral cohesion ({trilateral or 'trilateral'})",
+             "#2166AC"),
+        ):
+            draw_band(top, dates, ensemble_quantiles(indices, ["month"], column).reindex(months),
+                      colour, textwrap.fill(label, 26))
+        top.set_ylim(0, 1)
+        top.set_ylabel("Index (0–1)")
+        top.set_title("Regional indices", loc="left")
+        means = indices.groupby("month")[["agreements_in_force", "coercive_acts"]].mean()
+        means = means.reindex(months)
+        bottom.bar(mdates.date2num(dates), means["coercive_acts"], width=24, align="edge",
+                   color="#B2182B", alpha=0.7, label="Coercive acts\n(material conflict)")
+        bottom.step(dates, means["agreements_in_force"], where="post", color="#117733",
+                    label="Agreements in force")
+        bottom.set_ylabel("Count (mean over runs)")
+        bottom.set_title("Agreements in force and coercive acts per month", loc="left")
+        bottom.set_xlim(*month_window(months))
+        style.format_date_axis(bottom)
+        side_legend(top, top.get_legend_handles_labels()[0] + band_key_handles())
+        side_legend(bottom, bottom.get_legend_handles_labels()[0])
+        figure_title(fig, "Regional tension and cohesion", manifest)
+    return fig

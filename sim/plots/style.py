@@ -1,0 +1,169 @@
+"""One look for every figure: colour-blind-safe palettes, slide-readable fonts, dated axes.
+
+Colours are fixed by data, never by drawing order, so an actor or a dyad has the same colour in
+every figure of every run of a scenario: actors take the manifest's colour (else Okabe-Ito by their
+order in the manifest), dyads take Paul Tol's qualitative colours by their order in ``key_dyads``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap, LinearSegmentedColormap
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), the standard colour-blind-safe qualitative palette (black last).
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+)
+# Paul Tol's "bright" scheme, then the darker half of "muted" for scenarios with many key dyads.
+DYAD_PALETTE: tuple[str, ...] = (
+    "#4477AA", "#EE6677", "#228833", "#CCBB44", "#66CCEE", "#AA3377",
+    "#332288", "#882255", "#44AA99", "#999933",
+)
+# Tol's BuRd diverging colours: blue = cooperation, red = conflict, darker = material.
+QUAD_CLASSES: dict[int, tuple[str, str]] = {
+    1: ("Verbal cooperation", "#92C5DE"),
+    2: ("Material cooperation", "#2166AC"),
+    3: ("Verbal conflict", "#F4A582"),
+    4: ("Material conflict", "#B2182B"),
+}
+# Kaplan-Meier curves: colour and line style both differ, so the figure survives greyscale print.
+DEAL_KINDS: dict[bool, tuple[str, str, str]] = {
+    True: ("Victim-inclusive", "#117733", "-"),
+    False: ("Government-only", "#CC6677", "--"),
+}
+EVENT_LINE_COLOUR = "#555555"
+BAND_ALPHAS: tuple[float, float] = (0.30, 0.13)  # 50% band, 90% band
+FIG_DPI = 150
+
+SLIDE_RC: dict[str, Any] = {
+    "font.size": 13,
+    "axes.titlesize": 14,
+    "axes.labelsize": 13,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
+    "legend.title_fontsize": 12,
+    "figure.titlesize": 17,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.8,
+    "lines.linewidth": 2.4,
+    "svg.hashsalt": "jk-dispute-sim",  # stable SVG ids: same run, same file
+}
+
+
+@contextlib.contextmanager
+def slide_style() -> Iterator[None]:
+    """Apply the slide-readable defaults while a figure is being drawn."""
+    with mpl.rc_context(SLIDE_RC):
+        yield
+
+
+def new_figure(width: float, height: float) -> Figure:
+    """A figure on the Agg canvas, outside pyplot, so no GUI and no global figure registry."""
+    fig = Figure(figsize=(width, height), dpi=FIG_DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def tension_cmap() -> Colormap:
+    """Sequential yellow-orange-red without its near-white end, so low tension stays visible."""
+    base = mpl.colormaps["YlOrRd"]
+    return LinearSegmentedColormap.from_list("tension", base(np.linspace(0.12, 1.0, 256)))
+
+
+def actor_ids(manifest: Mapping[str, Any]) -> list[str]:
+    """Actor ids in the manifest's order."""
+    return list(manifest.get("actors", {}))
+
+
+def actor_label(actor: str, manifest: Mapping[str, Any]) -> str:
+    """The actor's display name from the manifest, else its id (e.g. a scripted source label)."""
+    info = manifest.get("actors", {}).get(actor, {})
+    return str(info.get("name") or actor) if isinstance(info, Mapping) else actor
+
+
+def actor_colours(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Each actor's colour: the manifest's choice, else Okabe-Ito by the actor's position."""
+    colours = {}
+    for i, (actor, info) in enumerate(manifest.get("actors", {}).items()):
+        given = info.get("colour") if isinstance(info, Mapping) else None
+        colours[actor] = str(given or OKABE_ITO[i % len(OKABE_ITO)])
+    return colours
+
+
+def dyad_actors(dyad: str, manifest: Mapping[str, Any]) -> tuple[str, str]:
+    """Split a dyad id into its two actors; ids may contain '-', so prefer a split on known ids."""
+    known = set(actor_ids(manifest))
+    pieces = dyad.split("-")
+    for cut in range(1, len(pieces)):
+        left, right = "-".join(pieces[:cut]), "-".join(pieces[cut:])
+        if left in known and right in known:
+            return left, right
+    left, _, right = dyad.partition("-")
+    return left, right
+
+
+def dyad_label(dyad: str, manifest: Mapping[str, Any]) -> str:
+    """'Name A – Name B' for a dyad id."""
+    first, second = dyad_actors(dyad, manifest)
+    return f"{actor_label(first, manifest)} – {actor_label(second, manifest)}"
+
+
+def dyad_order(dyads: Iterable[str], manifest: Mapping[str, Any]) -> list[str]:
+    """Key dyads first, in the manifest's order, then the others alphabetically."""
+    present = set(dyads)
+    key = [d for d in manifest.get("key_dyads", []) if d in present]
+    return key + sorted(present - set(key))
+
+
+def dyad_colours(dyads: Iterable[str], manifest: Mapping[str, Any]) -> dict[str, str]:
+    """A fixed colour per dyad, by its rank in :func:`dyad_order` over all the manifest's dyads."""
+    ordered = dyad_order(set(dyads) | set(manifest.get("key_dyads", [])), manifest)
+    return {d: DYAD_PALETTE[i % len(DYAD_PALETTE)] for i, d in enumerate(ordered)}
+
+
+def month_starts(months: Sequence[str] | pd.Series | pd.Index) -> pd.DatetimeIndex:
+    """'YYYY-MM' strings as timestamps at the first of the month (what date axes plot)."""
+    return pd.DatetimeIndex(pd.to_datetime(pd.Index(months), format="%Y-%m"))
+
+
+def month_title(month: str) -> str:
+    """'2019-08' -> 'Aug 2019', for panel titles a student reads at a glance."""
+    return pd.Timestamp(month_starts([month])[0]).strftime("%b %Y")
+
+
+def format_date_axis(ax: Axes, label: str = "Month") -> None:
+    """Concise month/year ticks and an axis label."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel(label)
+
+
+def add_provenance(fig: Figure, manifest: Mapping[str, Any]) -> None:
+    """Small footnote with what produced the figure, so a slide is traceable to its run."""
+    runs = manifest.get("runs")
+    parts = [
+        str(manifest.get("scenario", {}).get("title") or "").strip(),
+        f"{runs} runs" if runs else "",
+        f"seed {manifest['seed']}" if "seed" in manifest else "",
+        f"{manifest.get('tool', 'sim')} {manifest.get('version', '')}".strip(),
+    ]
+    footnote_height = 0.28 / fig.get_figheight()  # about two lines of 9 pt, in figure fraction
+    fig.get_layout_engine().set(rect=(0, footnote_height, 1, 1 - footnote_height))
+    # Bottom left: outside legends sit on the right edge and would cover it there.
+    fig.text(0.005, 0.005, " · ".join(p for p in parts if p), ha="left", va="bottom",
+             fontsize=9, color="#666666")

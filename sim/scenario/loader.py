@@ -1,0 +1,255 @@
+"""Loading a scenario: read YAML safely, resolve ``extends``, apply lever settings and
+overrides, validate against the schema, check cross-references and provenance, and report every
+problem at once as ``file:line: path: expected``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from sim.errors import InputError, Problem
+from sim.scenario import checks
+from sim.scenario.schema import Bibliography, Catalogue, Scenario
+from sim.scenario.yamlio import LineMap, read_yaml
+
+MAX_EXTENDS_DEPTH = 8
+
+
+@dataclass
+class LoadedScenario:
+    """A validated scenario with everything the model and the manifest need."""
+
+    scenario: Scenario
+    catalogue: Catalogue
+    bibliography: Bibliography
+    path: Path
+    files: list[Path]
+    raw: dict[str, Any]
+    provenance: dict[str, str] = field(default_factory=dict)
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+    def file_hashes(self) -> list[dict[str, str]]:
+        return [{"path": str(p), "sha256": sha256_of(p)} for p in self.files]
+
+    def lever_settings(self) -> dict[str, str]:
+        return {name: lever.setting for name, lever in self.scenario.levers.items()}
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> LoadedScenario:
+    """Load, resolve and validate a scenario file; raise InputError listing every problem.
+
+    ``overrides`` maps dotted paths (``levers.us_mediation.setting``,
+    ``parameters.choice_temperature``) to values, applied after ``extends`` and before levers.
+    """
+    path = Path(path)
+    raw, lines, files = _resolve_extends(path, [])
+    overrides = dict(overrides or {})
+    for dotted, value in overrides.items():
+        _set_path(raw, dotted, value, str(path), lines, "override")
+    _apply_levers(raw, lines, str(path))
+    scenario = _validate(Scenario, raw, lines, str(path))
+    catalogue_path = path.parent / scenario.meta.catalogue
+    sources_path = path.parent / scenario.meta.sources
+    catalogue, cat_raw, cat_lines = _load_model(Catalogue, catalogue_path)
+    bibliography, _, _ = _load_model(Bibliography, sources_path)
+    problems = checks.cross_references(scenario, catalogue, lines, str(path))
+    problems += checks.catalogue_references(catalogue, scenario, cat_lines, str(catalogue_path))
+    provenance, prov_problems = checks.provenance(raw, lines, bibliography, str(path))
+    cat_prov, cat_prov_problems = checks.provenance(
+        cat_raw, cat_lines, bibliography, str(catalogue_path)
+    )
+    problems += prov_problems + cat_prov_problems
+    if problems:
+        raise InputError(problems)
+    provenance.update({f"catalogue.{k}": v for k, v in cat_prov.items()})
+    return LoadedScenario(
+        scenario=scenario,
+        catalogue=catalogue,
+        bibliography=bibliography,
+        path=path,
+        files=[*files, catalogue_path, sources_path],
+        raw=raw,
+        provenance=provenance,
+        overrides=overrides,
+    )
+
+
+def _load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]:
+    data, lines = read_yaml(path)
+    return _validate(model, data, lines, str(path)), data, lines
+
+
+# --- extends ----------------------------------------------------------------------------------
+
+
+def _resolve_extends(path: Path, chain: list[Path]) -> tuple[dict, LineMap, list[Path]]:
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(p.name for p in [*chain, resolved])
+        raise InputError([Problem(str(path), 0, "extends", f"extends cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        raise InputError([Problem(str(path), 0, "extends", "extends chain is too long")])
+    data, lines = read_yaml(path)
+    if not isinstance(data, dict):
+        raise InputError([Problem(str(path), 1, "", "expected a mapping of sections (meta, ...)")])
+    parent_name = data.get("extends")
+    if parent_name is None:
+        return data, lines, [path]
+    if not isinstance(parent_name, str):
+        line = lines.get(("extends",), (str(path), 0))[1]
+        raise InputError([Problem(str(path), line, "extends", "expected a file name")])
+    parent_path = path.parent / parent_name
+    if not parent_path.is_file():
+        line = lines.get(("extends",), (str(path), 0))[1]
+        raise InputError(
+            [Problem(str(path), line, "extends", f"no such file {parent_name!r} beside this one")]
+        )
+    base, base_lines, files = _resolve_extends(parent_path, [*chain, resolved])
+    merged = deep_merge(base, {k: v for k, v in data.items() if k != "extends"})
+    base_lines.update(lines)
+    return merged, base_lines, [*files, path]
+
+
+def deep_merge(base: Any, override: Any) -> Any:
+    """Mappings merge key by key; anything else (lists included) is replaced whole."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for key, value in override.items():
+            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    return copy.deepcopy(override)
+
+
+# --- levers and overrides ---------------------------------------------------------------------
+
+
+def _apply_levers(raw: dict, lines: LineMap, file: str) -> None:
+    levers = raw.get("levers")
+    if not isinstance(levers, dict):
+        return
+    for name, lever in levers.items():
+        if not isinstance(lever, dict):
+            continue
+        option = (lever.get("options") or {}).get(lever.get("setting"))
+        if not isinstance(option, dict) or not isinstance(option.get("set"), dict):
+            continue  # the schema reports a bad lever with its location
+        for dotted, value in option["set"].items():
+            _set_path(raw, dotted, value, file, lines, f"levers.{name}")
+
+
+def _set_path(raw: dict, dotted: str, value: Any, file: str, lines: LineMap, why: str) -> None:
+    keys = str(dotted).split(".")
+    node: Any = raw
+    for depth, key in enumerate(keys[:-1]):
+        if not isinstance(node, dict) or key not in node:
+            have = sorted(node) if isinstance(node, dict) else []
+            line = lines.get((*keys[:depth],), (file, 0))[1]
+            raise InputError(
+                [Problem(file, line, dotted, f"{why}: no {key!r} here{_did_you_mean(key, have)}")]
+            )
+        node = node[key]
+    if not isinstance(node, dict):
+        raise InputError([Problem(file, 0, dotted, f"{why}: cannot set a value inside a non-mapping")])
+    node[keys[-1]] = copy.deepcopy(value)
+
+
+# --- validation and error messages ------------------------------------------------------------
+
+
+def _validate(model: type[BaseModel], data: Any, lines: LineMap, file: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise InputError([_problem_from(e, model, lines, file) for e in err.errors()]) from None
+
+
+def line_of(lines: LineMap, loc: tuple, file: str) -> tuple[str, int]:
+    """The file and line of the longest prefix of ``loc`` that was read from a file."""
+    key = tuple(str(part) for part in loc)
+    while key and key not in lines:
+        key = key[:-1]
+    return lines.get(key, (file, 1))
+
+
+def _problem_from(error: dict, model: type[BaseModel], lines: LineMap, file: str) -> Problem:
+    loc = tuple(part for part in error["loc"] if not _is_internal(part))
+    where, line = line_of(lines, loc, file)
+    path = ".".join(str(p) for p in loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(model, loc[:-1])
+        hint = _did_you_mean(str(loc[-1]), allowed)
+        listing = f" (expected one of: {', '.join(allowed)})" if allowed and not hint else ""
+        return Problem(where, line, path, f"unknown key{hint}{listing}")
+    if kind == "missing":
+        return Problem(where, line, path, "required field is missing")
+    message = error["msg"].removeprefix("Value error, ")
+    if kind in {"literal_error", "enum"}:
+        message = f"expected {error.get('ctx', {}).get('expected', message)}"
+        got = error.get("input")
+        message += _did_you_mean(str(got), _literal_options(error)) if got is not None else ""
+    elif kind == "finite_number":
+        message = "expected a finite number (not NaN or infinity)"
+    return Problem(where, line, path, message)
+
+
+def _is_internal(part: Any) -> bool:
+    """pydantic adds union-branch names like 'function-before[...]' to locations."""
+    return isinstance(part, str) and ("[" in part or part in {"str", "list[str]"})
+
+
+def _literal_options(error: dict) -> list[str]:
+    expected = str(error.get("ctx", {}).get("expected", ""))
+    return [opt.strip(" '") for opt in expected.replace(" or ", ",").split(",") if opt.strip()]
+
+
+def _did_you_mean(word: str, candidates: list[str] | set[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def allowed_keys(model: Any, loc: tuple) -> list[str]:
+    """The keys a model accepts at a location, following field annotations through dicts."""
+    target: Any = model
+    for part in loc:
+        target = _unwrap(target)
+        if isinstance(target, type) and issubclass(target, BaseModel):
+            info = target.model_fields.get(str(part))
+            if info is None:
+                return []
+            target = info.annotation
+        elif get_origin(target) is dict:
+            target = get_args(target)[1]
+        elif get_origin(target) is list:
+            target = get_args(target)[0]
+        else:
+            return []
+    target = _unwrap(target)
+    if isinstance(target, type) and issubclass(target, BaseModel):
+        return sorted(target.model_fields)
+    return []
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] and Annotated[...] down to the model or container type."""
+    while True:
+        origin = get_origin(annotation)
+        if origin in (Union, UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            annotation = options[0] if options else annotation
+        elif hasattr(annotation, "__metadata__"):
+            annotation = get_args(annotation)[0]
+        else:
+            return annotation
