@@ -61,10 +61,15 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
     for aid, actor in s.actors.items():
         _check_actor(r, s, cat, aid, actor, actors, issues, groups)
     for key, rel in s.relations.items():
-        _check_relation(r, cat, key, rel.ties, actors)
+        _check_relation(r, cat, key, [*rel.ties, *rel.past_ties], actors)
     for eid, event in s.events.items():
         _check_event(r, s, cat, eid, event, actors, issues, states)
     _check_negotiation(r, s, cat, actors, issues, states, groups)
+    for issue in s.status_quo:
+        r.member(("status_quo", issue), issue, issues, "issue")
+    for issue in issues:
+        if issue not in s.status_quo:
+            r.add(("status_quo",), f"missing the status quo of issue {issue!r}")
     for i, action in enumerate(s.disabled_actions):
         r.member(("disabled_actions", i), action, cat.actions, "action")
     for gid, agreement in s.agreements.items():
@@ -74,8 +79,9 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
         for i, signatory in enumerate(agreement.signatories):
             r.member((*base, "signatories", i), signatory, states, "state actor")
         for signatory, admin in agreement.signed_by.items():
-            if r.member((*base, "signed_by", signatory), signatory, agreement.signatories,
-                        "signatory"):
+            known = r.member((*base, "signed_by", signatory), signatory, agreement.signatories,
+                             "signatory")
+            if known and signatory in s.actors:  # an unknown signatory is reported above
                 r.member((*base, "signed_by", signatory), admin,
                          s.actors[signatory].administrations, "administration")
     return r.problems
@@ -183,8 +189,9 @@ def _check_negotiation(r, s, cat, actors, issues, states, groups) -> None:
         r.member((*base, "issues", i), issue, issues, "issue")
     if n.victims:
         r.member((*base, "victims"), n.victims, groups, "group actor")
-    for i, tie in enumerate(n.restores_ties):
-        r.member((*base, "restores_ties", i), tie, cat.ties, "tie")
+    for field in ("restores_ties", "creates_ties"):
+        for i, tie in enumerate(getattr(n, field)):
+            r.member((*base, field, i), tie, cat.ties, "tie")
     if n.on_table:
         for issue in n.on_table.terms:
             r.member((*base, "on_table", "terms", issue), issue, n.issues, "negotiation issue")
@@ -201,6 +208,7 @@ def catalogue_references(cat: Catalogue, s: Scenario, lines: LineMap, file: str)
         for issue in action.effects.status_quo:
             r.member((*base, "effects", "status_quo", issue), issue, s.issues, "issue")
         refs = [("preconditions", "requires_ties"), ("preconditions", "forbids_ties"),
+                ("preconditions", "requires_past_ties"),
                 ("effects", "add_ties"), ("effects", "remove_ties")]
         for part, field in refs:
             for i, ref in enumerate(getattr(getattr(action, part), field)):
@@ -247,18 +255,25 @@ def _own_provenance(mapping: dict) -> str | None:
     return None
 
 
-def _walk(node: Any, path: tuple, inherited: str | None, found: dict, r: _Reporter, bib) -> None:
+Inherited = tuple[str, str] | None  # (provenance, the file that wrote it)
+
+
+def _walk(node: Any, path: tuple, inherited: Inherited, found: dict, r: _Reporter, bib) -> None:
     if isinstance(node, dict):
         own = _own_provenance(node)
         if own:
             _check_provenance(r, path, node, bib)
+            key = "source" if "source" in node else "assumption"
+            own_at: Inherited = (own, _file_of(r, (*path, key)))
+        else:
+            own_at = inherited
         if "value" in node and _is_number(node["value"]):
-            _record(found, r, path, own or inherited)
+            _record(found, r, path, own_at)
             return
         for key, value in node.items():
             if key in NOT_QUANTITIES or key in ("source", "assumption"):
                 continue
-            _walk(value, (*path, key), own or inherited, found, r, bib)
+            _walk(value, (*path, key), own_at, found, r, bib)
     elif isinstance(node, list):
         for i, item in enumerate(node):
             _walk(item, (*path, str(i)), inherited, found, r, bib)
@@ -266,11 +281,18 @@ def _walk(node: Any, path: tuple, inherited: str | None, found: dict, r: _Report
         _record(found, r, path, inherited)
 
 
+def _file_of(r: _Reporter, path: tuple) -> str:
+    return r.lines.get(tuple(str(p) for p in path), (r.file, 0))[0]
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _record(found: dict, r: _Reporter, path: tuple, prov: str | None) -> None:
+def _record(found: dict, r: _Reporter, path: tuple, inherited: Inherited) -> None:
+    # a citation covers only numbers written in the same file (an extending file's source
+    # must not vouch for its parent's numbers, nor the reverse)
+    prov = inherited[0] if inherited and inherited[1] == _file_of(r, path) else None
     if prov is None:
         r.add(path, "number without provenance: add `source: <source-id>#P<n>` or "
                     "`assumption: <why>` to this mapping, or write {value: ..., source: ...}")

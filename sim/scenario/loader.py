@@ -57,11 +57,20 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     raw, lines, files = _resolve_extends(path, [])
     overrides = dict(overrides or {})
     for dotted, value in overrides.items():
-        _set_path(raw, dotted, value, str(path), lines, "override")
+        _set_path(raw, dotted, value, lines, (str(path), 0, str(dotted)), None)
     _apply_levers(raw, lines, str(path))
     scenario = _validate(Scenario, raw, lines, str(path))
     catalogue_path = path.parent / scenario.meta.catalogue
     sources_path = path.parent / scenario.meta.sources
+    missing = [
+        Problem(*line_of(lines, ("meta", key), str(path)), f"meta.{key}",
+                f"no such file {name!r} beside the scenario")
+        for key, name, target in [("catalogue", scenario.meta.catalogue, catalogue_path),
+                                  ("sources", scenario.meta.sources, sources_path)]
+        if not _is_file(target)
+    ]
+    if missing:
+        raise InputError(missing)
     catalogue, cat_raw, cat_lines = _load_model(Catalogue, catalogue_path)
     bibliography, _, _ = _load_model(Bibliography, sources_path)
     problems = checks.cross_references(scenario, catalogue, lines, str(path))
@@ -95,36 +104,45 @@ def _load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]
 
 
 def _resolve_extends(path: Path, chain: list[Path]) -> tuple[dict, LineMap, list[Path]]:
-    resolved = path.resolve()
-    if resolved in chain:
-        cycle = " -> ".join(p.name for p in [*chain, resolved])
-        raise InputError([Problem(str(path), 0, "extends", f"extends cycle: {cycle}")])
-    if len(chain) >= MAX_EXTENDS_DEPTH:
-        raise InputError([Problem(str(path), 0, "extends", "extends chain is too long")])
+    """Read ``path`` and the files it extends; ``chain`` holds the files that extend it."""
+    chain = [*chain, path.resolve()]
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError([Problem(str(path), 1, "", "expected a mapping of sections (meta, ...)")])
     parent_name = data.get("extends")
     if parent_name is None:
         return data, lines, [path]
+    line = lines.get(("extends",), (str(path), 0))[1]
     if not isinstance(parent_name, str):
-        line = lines.get(("extends",), (str(path), 0))[1]
         raise InputError([Problem(str(path), line, "extends", "expected a file name")])
     parent_path = path.parent / parent_name
-    if not parent_path.is_file():
-        line = lines.get(("extends",), (str(path), 0))[1]
+    if not _is_file(parent_path):
         raise InputError(
             [Problem(str(path), line, "extends", f"no such file {parent_name!r} beside this one")]
         )
-    base, base_lines, files = _resolve_extends(parent_path, [*chain, resolved])
+    if parent_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in [*chain, parent_path.resolve()])
+        raise InputError([Problem(str(path), line, "extends", f"extends cycle: {cycle}")])
+    if len(chain) >= MAX_EXTENDS_DEPTH:
+        too_long = f"extends chain is too long (at most {MAX_EXTENDS_DEPTH} files)"
+        raise InputError([Problem(str(path), line, "extends", too_long)])
+    base, base_lines, files = _resolve_extends(parent_path, chain)
     merged = deep_merge(base, {k: v for k, v in data.items() if k != "extends"})
     base_lines.update(lines)
     return merged, base_lines, [*files, path]
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        return False
+
+
 def deep_merge(base: Any, override: Any) -> Any:
-    """Mappings merge key by key; anything else (lists included) is replaced whole."""
-    if isinstance(base, dict) and isinstance(override, dict):
+    """Mappings merge key by key; anything else (lists included) is replaced whole, and so is a
+    cited number ``{value: ..., source|assumption: ...}`` (its old citation does not linger)."""
+    if isinstance(base, dict) and isinstance(override, dict) and "value" not in override:
         out = dict(base)
         for key, value in override.items():
             out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
@@ -136,33 +154,69 @@ def deep_merge(base: Any, override: Any) -> Any:
 
 
 def _apply_levers(raw: dict, lines: LineMap, file: str) -> None:
+    """Apply each lever's chosen option; check that every option's paths exist.
+
+    Problems are blamed on the lever's ``set`` entry, and a value a lever sets keeps the line of
+    that entry, so that a bad value is reported where it was written."""
     levers = raw.get("levers")
     if not isinstance(levers, dict):
         return
+    problems: list[Problem] = []
+    pending: list[tuple[str, Any, tuple[str, ...]]] = []
     for name, lever in levers.items():
-        if not isinstance(lever, dict):
-            continue
-        option = (lever.get("options") or {}).get(lever.get("setting"))
-        if not isinstance(option, dict) or not isinstance(option.get("set"), dict):
+        options = lever.get("options") if isinstance(lever, dict) else None
+        if not isinstance(options, dict):
             continue  # the schema reports a bad lever with its location
-        for dotted, value in option["set"].items():
-            _set_path(raw, dotted, value, file, lines, f"levers.{name}")
+        for option_name, option in options.items():
+            if not isinstance(option, dict) or not isinstance(option.get("set"), dict):
+                continue
+            for dotted, value in option["set"].items():
+                entry = ("levers", name, "options", option_name, "set", dotted)
+                where = (*line_of(lines, entry, file), ".".join(entry))
+                try:
+                    _set_path(raw, dotted, value, lines, where, entry, dry_run=True)
+                except InputError as err:
+                    problems.extend(err.problems)
+                    continue
+                if option_name == lever.get("setting"):
+                    pending.append((dotted, value, entry))
+    if problems:
+        raise InputError(problems)
+    for dotted, value, entry in pending:
+        where = (*line_of(lines, entry, file), ".".join(entry))
+        _set_path(raw, dotted, value, lines, where, entry)
 
 
-def _set_path(raw: dict, dotted: str, value: Any, file: str, lines: LineMap, why: str) -> None:
-    keys = str(dotted).split(".")
+def _set_path(
+    raw: dict, dotted: str, value: Any, lines: LineMap, where: tuple[str, int, str],
+    entry: tuple[str, ...] | None, dry_run: bool = False,
+) -> None:
+    """Set the value at a dotted path whose parents exist; blame problems on ``where``
+    (file, line, field path). The new value takes its line numbers from ``entry`` (the lever's
+    ``set`` entry) or, for a command-line override, from no line at all."""
+    keys = tuple(str(dotted).split("."))
     node: Any = raw
     for depth, key in enumerate(keys[:-1]):
         if not isinstance(node, dict) or key not in node:
             have = sorted(node) if isinstance(node, dict) else []
-            line = lines.get((*keys[:depth],), (file, 0))[1]
-            raise InputError(
-                [Problem(file, line, dotted, f"{why}: no {key!r} here{_did_you_mean(key, have)}")]
-            )
+            what = f"{'.'.join(keys[:depth])!r}" if depth else "the top level"
+            raise InputError([Problem(*where, f"cannot set {dotted!r}: no {key!r} in {what}"
+                                              f"{_did_you_mean(key, have)}")])
         node = node[key]
     if not isinstance(node, dict):
-        raise InputError([Problem(file, 0, dotted, f"{why}: cannot set a value inside a non-mapping")])
+        raise InputError([Problem(*where, f"cannot set {dotted!r}: "
+                                          f"{'.'.join(keys[:-1])!r} is not a mapping")])
+    if dry_run:
+        return
     node[keys[-1]] = copy.deepcopy(value)
+    for key in [k for k in lines if k[: len(keys)] == keys]:
+        del lines[key]  # the old value's lines no longer describe it
+    if entry is None:
+        lines[keys] = (where[0], 0)
+    else:
+        for key, place in list(lines.items()):
+            if key[: len(entry)] == entry:
+                lines[keys + key[len(entry):]] = place
 
 
 # --- validation and error messages ------------------------------------------------------------

@@ -29,7 +29,7 @@ def _unwrap_cited(value: Any) -> Any:
                 f"unexpected key(s) {sorted(extra)} beside value (inside {{...}} a comma starts "
                 "a new key: put text with commas in quotes)"
             )
-        return value["value"]
+        value = value["value"]
     if isinstance(value, bool):
         raise ValueError("expected a number, not true/false")
     return value
@@ -162,6 +162,9 @@ class Relation(Cited):
     alliance: bool = False
     adversary: bool = False
     ties: list[TieRef] = []
+    past_ties: list[TieRef] = Field(
+        default=[], description="ties held before the start but not in force at it"
+    )
 
 
 class RelationDefaults(Cited):
@@ -240,7 +243,12 @@ class Negotiation(Cited):
     issues: list[Id] = Field(min_length=1)
     victims: Id | None = None
     victim_inclusion: Literal["required", "optional", "excluded"] = "optional"
-    restores_ties: list[str] = []
+    restores_ties: list[Id] = Field(
+        default=[], description="ties an agreement restores (hostile ones are lifted)"
+    )
+    creates_ties: list[Id] = Field(
+        default=[], description="ties an agreement creates and its collapse removes"
+    )
     on_table: Package | None = None
 
 
@@ -283,6 +291,11 @@ class Parameters(Cited):
     approval_relaxation: Unit
     election_window: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=60)]
     audience_cost: NonNeg
+    attention_cost: NonNeg
+    position_anchor: Unit
+    opposition_sensitivity: NonNeg
+    refusal_sensitivity: NonNeg
+    refusal_offset: Num
 
 
 class Scenario(Strict):
@@ -296,6 +309,7 @@ class Scenario(Strict):
     levers: dict[Id, Lever] = {}
     negotiation: Negotiation
     agreements: dict[Id, InitialAgreement] = {}
+    status_quo: UnitMap = Field(min_length=1, description="the point in issue space at the start")
     disabled_actions: list[Id] = Field(default=[], description="catalogue actions unavailable")
     parameters: Parameters
 
@@ -319,6 +333,13 @@ class Preconditions(Cited):
     max_tension: Unit | None = None
     posture: list[Posture] = []
     agreement_in_force: bool | None = None
+    requires_past_ties: list[TieRef] = Field(
+        default=[], description="ties that must have existed between the two at some time"
+    )
+    previously_held: bool = Field(
+        default=False,
+        description="the ties this act adds must have existed between the two before",
+    )
 
 
 class ActionEffects(Cited):

@@ -26,18 +26,22 @@ def read_yaml(path: Path) -> tuple[Any, LineMap]:
     """Read one YAML file into plain data plus a map from field path to (file, line)."""
     name = str(path)
     try:
+        if not path.is_file():  # a directory or a device (/dev/zero) is not a scenario
+            raise InputError([Problem(name, 0, "", "no such file (or not a regular file)")])
         size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(
+                [Problem(name, 0, "", f"file is {size} bytes; at most {MAX_BYTES} are accepted")]
+            )
+        data = path.read_bytes()
     except OSError as err:
         raise InputError([Problem(name, 0, "", f"cannot read file ({err.strerror})")]) from None
-    if size > MAX_BYTES:
-        raise InputError(
-            [Problem(name, 0, "", f"file is {size} bytes; at most {MAX_BYTES} are accepted")]
-        )
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
         raise InputError(
-            [Problem(name, 0, "", f"not UTF-8 text (bad byte at offset {err.start})")]
+            [Problem(name, line, "", f"not UTF-8 text (bad byte at offset {err.start})")]
         ) from None
     return parse_yaml_text(text, name)
 
@@ -61,10 +65,22 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap]:
     return data, lines
 
 
+_OPENS = (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
+          yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)
+_CLOSES = (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)
+
+
 def _reject_aliases(text: str, name: str) -> None:
-    """Aliases can expand exponentially ("billion laughs"); scenario files reuse via `extends`."""
+    """Aliases can expand exponentially ("billion laughs"); scenario files reuse via `extends`.
+    Deep nesting is refused here too, before it gets expensive: PyYAML's scanner takes time
+    quadratic in the depth of flow collections (``[[[[...``)."""
+    depth = 0
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            depth += isinstance(token, _OPENS) - isinstance(token, _CLOSES)
+            if depth > MAX_DEPTH:
+                line = token.start_mark.line + 1
+                raise InputError([Problem(name, line, "", "nesting is too deep")])
             if isinstance(token, yaml.AliasToken):
                 line = token.start_mark.line + 1
                 raise InputError(
@@ -109,7 +125,8 @@ def _to_data(
     try:
         return _scalar(node)
     except (yaml.YAMLError, ValueError, OverflowError) as err:
-        problems.append(Problem(name, line, ".".join(path), f"unreadable value ({str(err).splitlines()[0]})"))
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        problems.append(Problem(name, line, ".".join(path), f"unreadable value ({reason})"))
         return None
 
 

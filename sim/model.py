@@ -1,0 +1,322 @@
+"""The Mesa model: wires the scenario's actors, the world state and the mechanisms into one
+month-by-month loop (MODEL.md section 5):
+
+1. administrations in office are updated (a new leader brings new preferences);
+2. scripted exogenous events due this month fire (:meth:`DisputeModel.fire_scripted_events`);
+3. every actor chooses an action by a logit over utility components (:mod:`sim.decision`);
+4. negotiation: bargaining, proposals, acceptance, two-level ratification
+   (:mod:`sim.negotiation`, :mod:`sim.ratification`);
+5. agreements in force may collapse (:mod:`sim.agreements`);
+6. tension, cooperation and memories update from the month's events (:mod:`sim.tension`);
+7. the month's data are collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from sim import negotiation, tension
+from sim.agents import ActorAgent
+from sim.agreements import Agreement, AgreementBook
+from sim.decision import COMPONENTS, Decision
+from sim.scenario import LoadedScenario
+from sim.scenario.checks import REQUIRED_TAGS
+from sim.world import build_world, month_range, months_between
+
+EVENT_COLUMNS = ("month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
+                 "scripted", "probability", *(f"u_{c}" for c in COMPONENTS), "u_total", "note")
+
+
+@dataclass
+class RunRecord:
+    """Everything one run produced, as plain rows (cheap to send between processes)."""
+
+    trajectories: list[tuple]
+    indices: list[tuple]
+    events: list[tuple]
+    agreements: list[Agreement]
+
+
+class DisputeModel(mesa.Model):
+    """One stochastic run of a scenario."""
+
+    def __init__(self, loaded: LoadedScenario, seed: int, keep_decisions: bool = False):
+        super().__init__(rng=seed)
+        self.loaded = loaded
+        self.scenario = s = loaded.scenario
+        self.catalogue = loaded.catalogue
+        self.params = s.parameters
+        self.months = month_range(s.meta.start, s.meta.end)
+        self.month_index = 0
+        self.world = build_world(loaded)
+        self.choice_actions = [a for a, spec in self.catalogue.actions.items()
+                               if spec.role == "choice" and a not in s.disabled_actions]
+        self.action_by_tag = {tag: next(a for a, spec in self.catalogue.actions.items()
+                                        if tag in spec.tags)
+                              for tag in (*REQUIRED_TAGS, "rejection")}
+        self.negotiation_issues = list(s.negotiation.issues)
+        self.negotiation_issue_idx = np.array([self.world.issue_index[k]
+                                               for k in self.negotiation_issues])
+        self.actor_agents = [ActorAgent(self, aid, spec, self.world.issues)
+                             for aid, spec in s.actors.items()]
+        self.agent_by_id = {a.actor_id: a for a in self.actor_agents}
+        self.veto_agents = [self.agent_by_id[v] for v in s.negotiation.veto_players]
+        self.victims_agent = self.agent_by_id.get(s.negotiation.victims or "")
+        self.elections = self._election_calendar()
+        self._index_static_relations()
+        self.agreements = AgreementBook()
+        self.next_proposal_month = 0
+        self.last_ratification: list = []
+        self.keep_decisions = keep_decisions
+        self.decision_log: list[tuple[str, Decision, bool]] = []
+        self.usage: dict[tuple[str, str], float] = {}
+        self.impacts: list[tension.Impact] = []
+        self.month_events: list[tuple] = []
+        self.rows_trajectories: list[tuple] = []
+        self.rows_indices: list[tuple] = []
+        self.rows_events: list[tuple] = []
+        self._update_administrations()
+        self._load_initial_agreements()
+        self.running = True
+
+    # --- setup ----------------------------------------------------------------------------
+
+    @property
+    def month(self) -> str:
+        return self.months[self.month_index]
+
+    def _election_calendar(self) -> dict[str, list[str]]:
+        calendar: dict[str, list[str]] = {}
+        for event in self.scenario.events.values():
+            if event.kind == "election" and event.date:
+                calendar.setdefault(event.actor, []).append(event.date)
+        return calendar
+
+    def election_ahead(self, actor: str) -> bool:
+        window = self.params.election_window
+        return any(0 <= months_between(self.month, m) <= window
+                   for m in self.elections.get(actor, ()))
+
+    def _index_static_relations(self) -> None:
+        """Alliances and rivalries do not change during a run: look them up once."""
+        w = self.world
+        n = len(w.actors)
+        self.allied = w.alliance.tolist()
+        self.adverse = w.adversary.tolist()
+        self.patrons = [[[p for p in range(n) if p not in (i, j) and self.allied[i][p]
+                          and self.allied[j][p]] for j in range(n)] for i in range(n)]
+        self.share_adversary = [[bool(np.any(w.adversary[i] & w.adversary[j])) for j in range(n)]
+                                for i in range(n)]
+
+    def snapshot(self) -> None:
+        """Plain-float copies of the state the month's decisions read (fast scalar access)."""
+        w = self.world
+        self.snap_tension = w.tension.tolist()
+        self.snap_received = w.received.tolist()
+        self.snap_given = w.given.tolist()
+        self.snap_threat = w.threat.tolist()
+        self.snap_approval = w.approval.tolist()
+        self.snap_election = {a.actor_id: self.election_ahead(a.actor_id)
+                              for a in self.actor_agents}
+
+    def _load_initial_agreements(self) -> None:
+        idx = self.negotiation_issue_idx
+        for gid, spec in self.scenario.agreements.items():
+            ideals = {a: self.agent_by_id[a].ideal_of(spec.signed_by.get(a))[idx]
+                      for a in spec.signatories}
+            self.agreements.add(Agreement(
+                id=gid, label=spec.label, terms=dict(spec.terms), signatories=spec.signatories,
+                signed=spec.signed, signed_by=dict(spec.signed_by), ideals_at_signing=ideals,
+                victims_included=spec.victims_included, refusal=spec.victims_refusal,
+                opposition=spec.opposition,
+            ))
+
+    def _update_administrations(self) -> None:
+        for agent in self.actor_agents:
+            agent.update_administration(self.month)
+
+    # --- the month ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        self._update_administrations()
+        self.impacts, self.month_events = [], []
+        self.fire_scripted_events()
+        self.snapshot()
+        self.agents.do("decide")
+        for agent in self.actor_agents:
+            self._carry_out(agent.decision)
+        negotiation.negotiation_step(self)
+        negotiation.agreements_step(self)
+        p = self.params
+        goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
+                                             p.cooperation_gain, p.relaxation)
+        tension.update_memories(self.world, self.impacts, p.memory)
+        w = self.world
+        w.approval += p.approval_relaxation * (w.approval_base - w.approval)
+        self._update_usage()
+        self._collect(goldstein)
+        self.month_index += 1
+        if self.month_index >= len(self.months):
+            self.running = False
+            self.month_index -= 1
+
+    def _carry_out(self, decision: Decision) -> None:
+        self.record_decision(decision)
+        option = decision.option
+        if "idle" in self.catalogue.actions[option.action].tags:
+            return
+        self.log_action(decision.actor, option.action, list(option.targets), decision=decision)
+
+    def freshness(self, actor: str, action_id: str) -> float:
+        """Repeating an act adds less each time: its effects on the status quo are scaled by
+        one minus a moving average of how often the actor took it recently."""
+        return 1.0 - self.usage.get((actor, action_id), 0.0)
+
+    def _update_usage(self) -> None:
+        memory = self.params.memory
+        taken = {(row[1], row[3]) for row in self.rows_events if row[0] == self.month}
+        for key in set(self.usage) | taken:
+            self.usage[key] = memory * self.usage.get(key, 0.0) + (1.0 - memory) * (key in taken)
+
+    def record_decision(self, decision: Decision, negotiation: bool = False) -> None:
+        if self.keep_decisions:
+            self.decision_log.append((self.month, decision, negotiation))
+
+    # --- acts and their effects -----------------------------------------------------------
+
+    def log_action(self, actor: str, action_id: str, targets: list[str],
+                   decision: Decision | None = None, note: str = "") -> None:
+        """Carry out a catalogue action: apply its effects and log it as an event."""
+        action = self.catalogue.actions[action_id]
+        self._apply_effects(actor, action_id, targets)
+        w = self.world
+        self.impacts.append(tension.Impact(
+            source=w.index[actor], targets=tuple(w.index[t] for t in targets),
+            goldstein=action.goldstein, quad_class=action.quad_class,
+            security_cooperation="security_cooperation" in action.tags,
+        ))
+        if decision is not None:
+            parts = decision.components[decision.chosen]
+            utilities = [round(float(v), 6) for v in parts] + [round(float(parts.sum()), 6)]
+            probability = round(float(decision.probabilities[decision.chosen]), 6)
+        else:
+            utilities, probability = [None] * (len(COMPONENTS) + 1), None
+        self.month_events.append(action.quad_class)
+        self.rows_events.append((self.month, actor, "+".join(targets), action_id, action.cameo,
+                                 action.goldstein, action.quad_class, False, probability,
+                                 *utilities, note))
+
+    def _apply_effects(self, actor: str, action_id: str, targets: list[str]) -> None:
+        action = self.catalogue.actions[action_id]
+        effects, w = action.effects, self.world
+        scale = self.freshness(actor, action_id)
+        for issue, delta in effects.status_quo.items():
+            k = w.issue_index[issue]
+            w.status_quo[k] = min(1.0, max(0.0, w.status_quo[k] + scale * delta))
+        if targets:
+            for ref in effects.add_ties:
+                w.ties.add(w.resolve(ref, actor, targets[0]))
+                w.ever_ties.add(w.resolve(ref, actor, targets[0]))
+            for ref in effects.remove_ties:
+                w.ties.discard(w.resolve(ref, actor, targets[0]))
+        i = w.index[actor]
+        w.approval[i] = min(1.0, max(0.0, w.approval[i] + effects.approval))
+        for t in targets:
+            j = w.index[t]
+            w.approval[j] = min(1.0, max(0.0, w.approval[j] + effects.target_approval))
+        if len(targets) == 2 and effects.pair_tension:
+            j, k = w.index[targets[0]], w.index[targets[1]]
+            w.tension[j, k] = w.tension[k, j] = min(1.0, max(0.0, w.tension[j, k]
+                                                               + effects.pair_tension))
+        self.agent_by_id[actor].remember_measure(action_id)
+
+    def implement(self, tie: str, a: str, b: str, add: bool, note: str) -> None:
+        """Add or lift a tie as part of an agreement, through the catalogue act that does it."""
+        field = "add_ties" if add else "remove_ties"
+        for action_id, action in self.catalogue.actions.items():
+            for ref in getattr(action.effects, field):
+                name, _, direction = ref.partition(":")
+                if name != tie:
+                    continue
+                actor, target = (b, a) if direction == "target>actor" else (a, b)
+                self.log_action(actor, action_id, [target], note=note)
+                return
+        ties = self.world.ties
+        (ties.add if add else ties.discard)(self.world.tie(tie, a, b))
+
+    # --- scripted events ------------------------------------------------------------------
+
+    def fire_scripted_events(self) -> None:
+        for event_id, event in self.scenario.events.items():
+            if event.date is not None:
+                due = event.date == self.month
+            else:
+                in_window = ((event.window_start or self.months[0]) <= self.month
+                             <= (event.window_end or self.months[-1]))
+                due = in_window and bool(self.rng.random() < event.rate)
+            if due:
+                self._fire(event_id, event)
+
+    def _fire(self, event_id: str, event) -> None:
+        w = self.world
+        for issue, delta in event.effects.status_quo.items():
+            k = w.issue_index[issue]
+            w.status_quo[k] = min(1.0, max(0.0, w.status_quo[k] + delta))
+        for actor, delta in event.effects.approval.items():
+            i = w.index[actor]
+            w.approval[i] = min(1.0, max(0.0, w.approval[i] + delta))
+        source = event.attribute_to or (event.actor if event.actor in w.index else None)
+        for field, op in (("add_ties", w.ties.add), ("remove_ties", w.ties.discard)):
+            for ref in getattr(event.effects, field):
+                name, _, direction = ref.partition(":")
+                ends = direction.split(">") if direction else [source, event.target[0]]
+                op(w.tie(name, ends[0], ends[1]))
+        if event.quad_class:
+            self.impacts.append(tension.Impact(
+                source=w.index[source] if source else None,
+                targets=tuple(w.index[t] for t in event.target),
+                goldstein=event.goldstein, quad_class=event.quad_class, chosen=False,
+            ))
+        self.rows_events.append((self.month, event.actor, "+".join(event.target), event_id,
+                                 event.cameo, event.goldstein, event.quad_class, True, None,
+                                 *([None] * (len(COMPONENTS) + 1)), event.label))
+
+    # --- data -----------------------------------------------------------------------------
+
+    def _collect(self, goldstein: np.ndarray) -> None:
+        w, month = self.world, self.month
+        for i, j in w.dyads():
+            ties = ";".join(f"{t[0]}:{t[1]}>{t[2]}" if w.tie_directed[t[0]] else t[0]
+                            for t in w.ties_between(w.actors[i], w.actors[j]))
+            self.rows_trajectories.append((month, w.dyad_name(i, j), round(w.tension[i, j], 6),
+                                           round(w.cooperation[i, j], 6),
+                                           round(goldstein[i, j], 6), ties))
+        self.rows_indices.append((month, *self.regional_indices(),
+                                  len(self.agreements.in_force()),
+                                  sum(1 for q in self.month_events if q == 4)))
+
+    def regional_indices(self) -> tuple[float, float]:
+        w = self.world
+        states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
+        pairs = [(i, j) for i in states for j in states if i < j]
+        regional = float(np.mean([w.tension[i, j] for i, j in pairs])) if pairs else 0.0
+        tri = [w.index[a] for a in self.scenario.meta.trilateral if a in w.index]
+        tri_pairs = [(i, j) for i in tri for j in tri if i < j]
+        cohesion = (float(np.mean([(w.cooperation[i, j] - w.tension[i, j] + 1.0) / 2.0
+                                   for i, j in tri_pairs])) if tri_pairs else 0.0)
+        return round(regional, 6), round(cohesion, 6)
+
+    def record(self) -> RunRecord:
+        return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
+                         self.agreements.all)
+
+
+def simulate(loaded: LoadedScenario, seed: int, keep_decisions: bool = False) -> DisputeModel:
+    """Run one scenario to its horizon and return the finished model."""
+    model = DisputeModel(loaded, seed, keep_decisions=keep_decisions)
+    while model.running:
+        model.step()
+    return model

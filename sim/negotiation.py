@@ -1,0 +1,323 @@
+"""Negotiation over the dispute's issues (MODEL.md 5.3-5.5): bargaining moves negotiating
+positions, a package is proposed when the veto players come close, each decides whether to
+accept it, governments carry it home (two-level ratification), and a ratified package becomes an
+agreement that moves the status quo and restores ties.
+
+Positions move by the expected-utility bargaining kernel (:mod:`sim.bargaining`: Bueno de
+Mesquita 1994; Scholz, Calbert & Smith 2011; KTAB's SMP), a fraction ``bargaining_rate`` of a
+kernel round each month, with mistrust equal to dyadic tension (high tension means smaller
+concessions), and an ``position_anchor`` pull back toward each government's own line.
+A package is the capability-and-salience weighted mean of the veto players' negotiating
+positions (and the victims', when they take part). Acceptance is a logit choice on the gain
+over the status quo, the home audience's view of it, and a common ally's pressure.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import ratification
+from sim.agreements import Agreement, collapse_probability, hazard_terms, monthly_hazard
+from sim.agreements import administration_distance
+from sim.bargaining import bargaining_round
+from sim.decision import COMPONENTS, Decision, Option, logit_probabilities, spatial_gain
+
+if TYPE_CHECKING:
+    from sim.agents import ActorAgent
+    from sim.model import DisputeModel
+
+REPROPOSAL_DELAY = 6  # months before a rejected or unratified package is tabled again
+
+
+def bargaining_step(model: DisputeModel) -> None:
+    idx = model.negotiation_issue_idx
+    agents = model.actor_agents
+    c = np.array([a.capability for a in agents])
+    x = np.array([a.negotiating[idx] for a in agents])
+    s = np.array([a.salience[idx] for a in agents])
+    risk = np.array([a.risk for a in agents])
+    result = bargaining_round(c, x, s, mistrust=model.world.tension, position_range=(0.0, 1.0),
+                              risk=risk)
+    p = model.params
+    for agent, old, new in zip(agents, x, np.asarray(result.position), strict=True):
+        moved = old + p.bargaining_rate * (new - old) + p.position_anchor * (agent.ideal[idx] - old)
+        agent.negotiating[idx] = np.clip(moved, 0.0, 1.0)
+
+
+def veto_distance(model: DisputeModel) -> float:
+    """Salience-weighted mean gap between the veto players' negotiating positions."""
+    idx = model.negotiation_issue_idx
+    players = model.veto_agents
+    gaps, weights = [], []
+    for x, a in enumerate(players):
+        for b in players[x + 1:]:
+            w = a.salience[idx] + b.salience[idx]
+            gaps.append(np.sum(w * np.abs(a.negotiating[idx] - b.negotiating[idx])))
+            weights.append(np.sum(w))
+    return float(sum(gaps) / (sum(weights) or 1.0))
+
+
+def veto_tension(model: DisputeModel) -> float:
+    """Mean tension among the veto players: mistrust narrows what they dare to table."""
+    w = model.world
+    idx = [w.index[a.actor_id] for a in model.veto_agents]
+    pairs = [(i, j) for x, i in enumerate(idx) for j in idx[x + 1:]]
+    return float(np.mean([w.tension[i, j] for i, j in pairs]))
+
+
+def draft_package(model: DisputeModel, include_victims: bool) -> np.ndarray:
+    idx = model.negotiation_issue_idx
+    players = list(model.veto_agents)
+    if include_victims and model.victims_agent is not None:
+        players.append(model.victims_agent)
+    w = np.array([a.capability * a.salience[idx] for a in players]) + 1e-9
+    x = np.array([a.negotiating[idx] for a in players])
+    return (w * x).sum(axis=0) / w.sum(axis=0)
+
+
+def status_quo_with(model: DisputeModel, terms: np.ndarray) -> np.ndarray:
+    after = model.world.status_quo.copy()
+    after[model.negotiation_issue_idx] = terms
+    return after
+
+
+def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndarray,
+                          included: bool) -> np.ndarray:
+    """Utility of accepting a package rather than keeping the status quo, by component."""
+    p, w = model.params, model.world
+    after = status_quo_with(model, terms)
+    position = spatial_gain(agent.ideal, agent.salience, w.status_quo, after)
+    domestic = 0.0
+    if agent.opinion is not None:
+        domestic = agent.opinion.audience * spatial_gain(agent.public, agent.salience,
+                                                         w.status_quo, after)
+    i = w.index[agent.actor_id]
+    others = [w.index[a.actor_id] for a in model.veto_agents if a is not agent]
+    alliance = 0.0
+    for j in others:
+        for patron in np.flatnonzero(w.alliance[i] & w.alliance[j]):
+            alliance += model.actor_agents[patron].alliance_pressure
+    reciprocity = (agent.reciprocity * float(np.mean(w.received[i, others] - w.given[i, others]))
+                   if others else 0.0)
+    values = dict.fromkeys(COMPONENTS, 0.0)
+    values.update(position=p.weight_position * position, domestic=p.weight_domestic * domestic,
+                  alliance=p.weight_alliance * 0.5 * alliance,
+                  reciprocity=p.weight_reciprocity * reciprocity, cost=-p.acceptance_margin)
+    return np.array([values[k] for k in COMPONENTS])
+
+
+def respond(model: DisputeModel, agent: ActorAgent, terms: np.ndarray, included: bool) -> Decision:
+    """Accept or reject a package: a two-option logit choice, logged like any decision."""
+    accept = acceptance_components(model, agent, terms, included)
+    components = np.vstack([np.zeros(len(COMPONENTS)), accept])
+    probabilities = logit_probabilities(components.sum(axis=1), model.params.choice_temperature)
+    chosen = int(model.rng.random() < probabilities[1])
+    options = [Option(model.action_by_tag["rejection"]), Option(model.action_by_tag["signature"])]
+    return Decision(agent.actor_id, options, components, probabilities, chosen)
+
+
+def choose_package(model: DisputeModel) -> tuple[np.ndarray, bool]:
+    mode = model.scenario.negotiation.victim_inclusion
+    if mode == "required":
+        return draft_package(model, True), True
+    if mode == "excluded" or model.victims_agent is None:
+        return draft_package(model, False), False
+    inclusive = draft_package(model, True)
+    if all(acceptance_components(model, a, inclusive, True).sum() > 0 for a in model.veto_agents):
+        return inclusive, True
+    return draft_package(model, False), False
+
+
+def choose_proposer(model: DisputeModel, terms: np.ndarray, included: bool) -> str:
+    for agent in model.actor_agents:  # an envoy allied to every veto player tables the package
+        if agent.mediation == "envoy" and all(
+            model.world.alliance[model.world.index[agent.actor_id], model.world.index[v.actor_id]]
+            for v in model.veto_agents
+        ):
+            return agent.actor_id
+    gains = [acceptance_components(model, a, terms, included).sum() for a in model.veto_agents]
+    return model.veto_agents[int(np.argmax(gains))].actor_id
+
+
+# --- the monthly negotiation --------------------------------------------------------------------
+
+
+def negotiation_step(model: DisputeModel) -> None:
+    bargaining_step(model)
+    vetoes = [a.actor_id for a in model.veto_agents]
+    if any(model.agreements.in_force_between(a, b) for a in vetoes for b in vetoes if a < b):
+        return
+    if model.month_index < model.next_proposal_month:
+        return
+    package = _tabled_package(model)
+    if package is None:
+        return
+    terms, included, proposer = package
+    others = [v for v in vetoes if v != proposer]
+    model.log_action(proposer, model.action_by_tag["proposal"], others,
+                     note=_terms_note(model, terms, included))
+    if _accepted_by_all(model, terms, included, proposer) and _ratified(model, terms, included):
+        sign(model, terms, included)
+    else:
+        model.next_proposal_month = model.month_index + REPROPOSAL_DELAY
+
+
+def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
+    table = model.scenario.negotiation.on_table
+    if table is not None and model.month_index == 0:
+        idx = model.negotiation_issue_idx
+        terms = model.world.status_quo[idx].copy()
+        for issue, value in table.terms.items():
+            terms[model.negotiation_issues.index(issue)] = value
+        return terms, table.victims_included, table.proposer
+    if veto_distance(model) > model.params.proposal_distance * (1.0 - veto_tension(model)):
+        return None
+    terms, included = choose_package(model)
+    return terms, included, choose_proposer(model, terms, included)
+
+
+def _accepted_by_all(model: DisputeModel, terms, included: bool, proposer: str) -> bool:
+    for agent in model.veto_agents:
+        if agent.actor_id == proposer:
+            continue
+        decision = respond(model, agent, terms, included)
+        model.record_decision(decision, negotiation=True)
+        if decision.chosen == 0:
+            others = [v.actor_id for v in model.veto_agents if v is not agent]
+            model.log_action(agent.actor_id, model.action_by_tag["rejection"], others,
+                             decision=decision, note="rejects the package")
+            return False
+    return True
+
+
+def _ratified(model: DisputeModel, terms: np.ndarray, included: bool) -> bool:
+    p = model.params
+    after = status_quo_with(model, terms)
+    results = []
+    for agent in model.veto_agents:
+        opposition = ratification.public_opposition(
+            agent.public, agent.salience, model.world.status_quo, after, p.opposition_sensitivity
+        ) if agent.public is not None else 0.0
+        refusal = max((victims_refusal(model, g, after, included) for g in agent.spec.consent_of),
+                      default=0.0)
+        audience = agent.opinion.audience if agent.opinion else 0.0
+        prob = ratification.ratification_probability(audience, opposition, refusal,
+                                                     p.ratification_threshold,
+                                                     p.ratification_steepness)
+        ok = bool(model.rng.random() < prob)
+        results.append(ratification.Ratification(agent.actor_id, opposition, refusal, prob, ok))
+    model.last_ratification = results
+    failed = [r for r in results if not r.ratified]
+    for r in failed:
+        others = [v.actor_id for v in model.veto_agents if v.actor_id != r.actor]
+        model.log_action(r.actor, model.action_by_tag["rejection"], others,
+                         note=f"not ratified at home (opposition {r.opposition:.2f}, "
+                              f"victims refusing {r.refusal:.2f}, p={r.probability:.2f})")
+    return not failed
+
+
+def victims_refusal(model: DisputeModel, group_id: str, after: np.ndarray, included: bool) -> float:
+    group = model.agent_by_id[group_id]
+    p = model.params
+    return ratification.refusal_share(group.ideal, group.salience, model.world.status_quo, after,
+                                      included, p.refusal_sensitivity, p.refusal_offset)
+
+
+def _terms_note(model: DisputeModel, terms: np.ndarray, included: bool) -> str:
+    pairs = ";".join(f"{k}={v:.2f}" for k, v in zip(model.negotiation_issues, terms, strict=True))
+    return pairs + (";victims included" if included else "")
+
+
+# --- signing and collapse -----------------------------------------------------------------------
+
+
+def sign(model: DisputeModel, terms: np.ndarray, included: bool) -> Agreement:
+    vetoes = [a.actor_id for a in model.veto_agents]
+    after = status_quo_with(model, terms)
+    results = {r.actor: r for r in model.last_ratification}
+    refusal = max((r.refusal for r in results.values()), default=0.0)
+    opposition = max((r.opposition for r in results.values()), default=0.0)
+    agreement = Agreement(
+        id=model.agreements.next_id(),
+        terms={k: float(v) for k, v in zip(model.negotiation_issues, terms, strict=True)},
+        signatories=vetoes,
+        signed=model.month,
+        signed_by={a.actor_id: a.administration for a in model.veto_agents},
+        ideals_at_signing={a.actor_id: a.ideal[model.negotiation_issue_idx].copy()
+                           for a in model.veto_agents},
+        victims_included=included,
+        refusal=refusal,
+        opposition=opposition,
+    )
+    model.agreements.add(agreement)
+    for actor in vetoes:
+        model.log_action(actor, model.action_by_tag["signature"], [v for v in vetoes if v != actor],
+                         note=f"signs {agreement.id}")
+    model.world.status_quo[:] = after
+    _victims_answer(model, agreement)
+    _restore_ties(model, vetoes, agreement.id)
+    return agreement
+
+
+def _victims_answer(model: DisputeModel, agreement: Agreement) -> None:
+    group = model.victims_agent
+    if group is None:
+        return
+    states = [a.actor_id for a in model.veto_agents if group.actor_id in a.spec.consent_of]
+    refuses = model.rng.random() < agreement.refusal
+    tag = "refusal" if refuses else "consent"
+    model.log_action(group.actor_id, model.action_by_tag[tag], states,
+                     note=f"{agreement.refusal:.0%} of victims refuse {agreement.id}")
+
+
+def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> None:
+    w = model.world
+    negotiation = model.scenario.negotiation
+    for name in negotiation.restores_ties:
+        for a in vetoes:
+            for b in vetoes:
+                if a == b or (not w.tie_directed[name] and a > b):
+                    continue
+                tie = w.tie(name, a, b)
+                present = tie in w.ties
+                if w.tie_hostile[name] and present:
+                    model.implement(name, a, b, add=False, note=f"implements {agreement_id}")
+                elif not w.tie_hostile[name] and not present:
+                    model.implement(name, a, b, add=True, note=f"implements {agreement_id}")
+    for name in negotiation.creates_ties:
+        w.ties.add(w.tie(name, vetoes[0], vetoes[1]))
+
+
+def agreements_step(model: DisputeModel) -> None:
+    for agreement in model.agreements.in_force():
+        distances = {}
+        for actor in agreement.signatories:
+            agent = model.agent_by_id[actor]
+            then = agreement.ideals_at_signing[actor]
+            now = agent.ideal[model.negotiation_issue_idx]
+            distances[actor] = administration_distance(then, now,
+                                                       agent.salience[model.negotiation_issue_idx])
+        distance = max(distances.values())
+        hazard = monthly_hazard(agreement, distance, model.params)
+        agreement.hazard_history.append(hazard)
+        if model.rng.random() < collapse_probability(hazard):
+            _collapse(model, agreement, distances)
+
+
+def _collapse(model: DisputeModel, agreement: Agreement, distances: dict[str, float]) -> None:
+    terms = hazard_terms(agreement, max(distances.values()), model.params)
+    agreement.ended = model.month
+    agreement.end_reason = "collapse: " + max(terms, key=terms.get)
+    withdrawer = max(distances, key=distances.get)
+    others = [a for a in agreement.signatories if a != withdrawer]
+    model.log_action(withdrawer, model.action_by_tag["collapse"], others,
+                     note=f"abandons {agreement.id} ({agreement.end_reason})")
+    agent = model.agent_by_id[withdrawer]
+    idx = model.negotiation_issue_idx
+    sq = model.world.status_quo
+    sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
+    w = model.world
+    for name in model.scenario.negotiation.creates_ties:
+        w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))

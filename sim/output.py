@@ -1,0 +1,154 @@
+"""Writing a run folder: tidy CSV tables and the manifest (see docs/output-format.md).
+
+Tables are sorted and floats are written with a fixed format so that the same scenario, seed
+and version give byte-identical files; only the manifest's ``created`` time stamp differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import mesa
+import pandas as pd
+
+from sim import __version__
+from sim.agreements import Agreement
+from sim.model import EVENT_COLUMNS, RunRecord
+from sim.scenario import LoadedScenario
+
+FLOAT_FORMAT = "%.6g"
+TRAJECTORY_COLUMNS = ("run", "month", "dyad", "tension", "cooperation", "goldstein", "ties")
+INDEX_COLUMNS = ("run", "month", "regional_tension", "trilateral_cohesion",
+                 "agreements_in_force", "coercive_acts")
+AGREEMENT_COLUMNS = ("run", "id", "terms", "signatories", "victims_included", "signed", "ended",
+                     "end_reason")
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
+             "#000000")
+
+
+class RunTables:
+    """Accumulates the rows of many runs, then writes them as tables."""
+
+    def __init__(self) -> None:
+        self.trajectories: list[tuple] = []
+        self.indices: list[tuple] = []
+        self.events: list[tuple] = []
+        self.agreements: list[tuple] = []
+
+    def add(self, run: int, record: RunRecord) -> None:
+        self.trajectories.extend((run, *row) for row in record.trajectories)
+        self.indices.extend((run, *row) for row in record.indices)
+        self.events.extend((run, *row) for row in record.events)
+        self.agreements.extend(agreement_row(run, a) for a in record.agreements)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        return {
+            "trajectories": pd.DataFrame(self.trajectories, columns=list(TRAJECTORY_COLUMNS)),
+            "indices": pd.DataFrame(self.indices, columns=list(INDEX_COLUMNS)),
+            "events": pd.DataFrame(self.events, columns=["run", *EVENT_COLUMNS]),
+            "agreements": pd.DataFrame(self.agreements, columns=list(AGREEMENT_COLUMNS)),
+        }
+
+    def write(self, folder: Path) -> dict[str, Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = {}
+        for name, frame in self.frames().items():
+            path = folder / f"{name}.csv"
+            frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
+            paths[name] = path
+        return paths
+
+
+def agreement_row(run: int, a: Agreement) -> tuple:
+    terms = ";".join(f"{k}={v:.3f}" for k, v in a.terms.items())
+    return (run, a.id, terms, ";".join(a.signatories), a.victims_included, a.signed,
+            a.ended or "", a.end_reason or "in force")
+
+
+def actor_colours(loaded: LoadedScenario) -> dict[str, str]:
+    """Each actor's colour: its own from the scenario, else Okabe-Ito by declaration order."""
+    colours = {}
+    for k, (aid, actor) in enumerate(loaded.scenario.actors.items()):
+        colours[aid] = actor.colour or OKABE_ITO[k % len(OKABE_ITO)]
+    return colours
+
+
+def manifest(loaded: LoadedScenario, seed: int, run_seeds: list[int],
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    s = loaded.scenario
+    colours = actor_colours(loaded)
+    return {
+        "tool": "jk-dispute-sim",
+        "version": __version__,
+        "mesa": mesa.__version__,
+        "python": platform.python_version(),
+        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "scenario": {
+            "path": str(loaded.path),
+            "title": s.meta.title,
+            "description": s.meta.description,
+            "files": loaded.file_hashes(),
+            "start": s.meta.start,
+            "end": s.meta.end,
+        },
+        "seed": seed,
+        "runs": len(run_seeds),
+        "run_seeds": run_seeds,
+        "overrides": loaded.overrides,
+        "levers": loaded.lever_settings(),
+        "parameters": s.parameters.model_dump(exclude={"source", "assumption"}),
+        "negotiation": s.negotiation.model_dump(exclude={"source", "assumption"}),
+        "disabled_actions": s.disabled_actions,
+        "actors": {aid: {"name": a.name, "kind": a.kind, "colour": colours[aid]}
+                   for aid, a in s.actors.items()},
+        "key_dyads": s.meta.key_dyads,
+        "trilateral": s.meta.trilateral,
+        "administrations": administrations(loaded),
+        "scripted_events": [{"month": e.date, "id": eid, "label": e.label, "kind": e.kind}
+                            for eid, e in s.events.items() if e.date and e.kind != "election"],
+        "sources": {sid: src.model_dump(exclude_none=True)
+                    for sid, src in loaded.bibliography.sources.items()},
+        **(extra or {}),
+    }
+
+
+def administrations(loaded: LoadedScenario) -> list[dict[str, Any]]:
+    s = loaded.scenario
+    rows = []
+    for aid, actor in s.actors.items():
+        for adm_id, adm in actor.administrations.items():
+            if adm.end is not None and adm.end < s.meta.start or adm.start > s.meta.end:
+                continue
+            rows.append({"actor": aid, "id": adm_id, "leader": adm.leader, "camp": adm.camp,
+                         "start": adm.start, "end": adm.end})
+    return rows
+
+
+def write_manifest(folder: Path, data: dict[str, Any]) -> Path:
+    path = folder / "manifest.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    from sim.errors import fail
+
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise fail(str(path), "no manifest.json here: expected a folder written by `sim run`")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise fail(str(path), f"not a readable manifest ({err})") from None
+
+
+def all_rows(records: Iterable[tuple[int, RunRecord]]) -> RunTables:
+    tables = RunTables()
+    for run, record in records:
+        tables.add(run, record)
+    return tables

@@ -1,0 +1,110 @@
+"""Dyadic tension and cooperation, updated from the month's events and relaxing toward each
+dyad's floor (MODEL.md 5.6).
+
+Event-data practice (Goldstein 1992; Azar's COPDAB) treats the Goldstein value of an event as
+its conflict-cooperation intensity; here hostile events push tension up and cooperation down,
+cooperative ones the reverse, with saturating updates that keep both in [0, 1]. Without new
+events a dyad relaxes toward its historical baseline (the grievance never drops to zero), a
+floor that ties in force shift: sanctions hold tension up, intelligence sharing and trade
+status hold cooperation up. The same events feed the actors' memories of what they received
+(for reciprocity) and of the threats they face.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.world import World
+
+# An adversary's alliance drill weighs a quarter as much as a show of force aimed at oneself.
+SECURITY_COOPERATION_THREAT = 0.25
+
+
+@dataclass(frozen=True)
+class Impact:
+    """One event as the dyadic mechanisms see it: who did what to whom."""
+
+    source: int | None  # None: not a modelled actor (and attributed to no one)
+    targets: tuple[int, ...]
+    goldstein: float
+    quad_class: int
+    security_cooperation: bool = False
+    chosen: bool = True  # an actor's own decision, not a scripted event attributed to it
+
+
+def monthly_impulses(n: int, impacts: list[Impact]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hostile and cooperative impulses per dyad (symmetric) and the Goldstein sum per dyad."""
+    hostile, friendly, goldstein = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
+    for ev in impacts:
+        if ev.source is None:
+            continue
+        for t in ev.targets:
+            g = ev.goldstein / 10.0
+            for a, b in ((ev.source, t), (t, ev.source)):
+                hostile[a, b] += max(-g, 0.0)
+                friendly[a, b] += max(g, 0.0)
+                goldstein[a, b] += ev.goldstein
+    return hostile, friendly, goldstein
+
+
+def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c: float,
+                     relaxation: float) -> np.ndarray:
+    """Apply a month's events to tension and cooperation; return the dyadic Goldstein sums."""
+    n = len(world.actors)
+    hostile, friendly, goldstein = monthly_impulses(n, impacts)
+    t, c = world.tension, world.cooperation
+    t += gain_t * (hostile * (1.0 - t) - 0.5 * friendly * t)
+    c += gain_c * (friendly * (1.0 - c) - 0.5 * hostile * c)
+    floor_t, floor_c = relation_floors(world)
+    t += relaxation * (floor_t - t)
+    c += relaxation * (floor_c - c)
+    np.clip(t, 0.0, 1.0, out=t)
+    np.clip(c, 0.0, 1.0, out=c)
+    np.fill_diagonal(t, 0.0)
+    np.fill_diagonal(c, 0.0)
+    return goldstein
+
+
+def relation_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
+    """Baselines shifted by the ties in force between each pair."""
+    floor_t, floor_c = world.base_tension.copy(), world.base_cooperation.copy()
+    for i, j in world.dyads():
+        coop_shift, hostile_shift = world.tie_floor_shift(world.actors[i], world.actors[j])
+        floor_c[i, j] = floor_c[j, i] = min(1.0, max(0.0, floor_c[i, j] + coop_shift))
+        floor_t[i, j] = floor_t[j, i] = min(1.0, floor_t[i, j] + hostile_shift)
+    return floor_t, floor_c
+
+
+def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
+    """Decay what each actor remembers receiving, then add this month's acts.
+
+    Both are exponential moving averages of monthly amounts, so ``memory`` sets how fast acts
+    are forgotten (forgiveness) without changing the scale: ``received[i, j]`` averages the
+    Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
+    government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
+    ``threat[i]`` averages material conflict
+    from i's adversaries and security cooperation among those adversaries (one side's alliance
+    is the other's threat).
+    """
+    n = len(world.actors)
+    received, given, threat = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n)
+    adv = world.adversary
+    for ev in impacts:
+        if ev.source is None:
+            continue
+        g = ev.goldstein / 10.0
+        for t in ev.targets:
+            received[t, ev.source] += g
+            if ev.chosen:
+                given[ev.source, t] += g
+            if ev.quad_class == 4 and adv[t, ev.source]:
+                threat[t] += max(-g, 0.0)
+        if ev.security_cooperation:
+            parties = [ev.source, *ev.targets]
+            watchers = np.all(adv[:, parties], axis=1)
+            threat[watchers] += SECURITY_COOPERATION_THREAT * max(g, 0.0)
+    world.received = memory * world.received + (1.0 - memory) * received
+    world.given = memory * world.given + (1.0 - memory) * given
+    world.threat = memory * world.threat + (1.0 - memory) * threat

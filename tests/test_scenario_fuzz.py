@@ -1,0 +1,203 @@
+"""Property-based fuzzing of the scenario loader: whatever the file holds, loading either
+succeeds or raises the project's own InputError with located problems, never anything else."""
+
+from __future__ import annotations
+
+import copy
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.errors import InputError
+from sim.scenario import LoadedScenario, load_scenario
+from sim.scenario.yamlio import read_yaml
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+STAGE = ("base.yaml", "actions.yaml", "sources.yaml")
+BASE, _ = read_yaml(SCENARIOS / "base.yaml")
+FUZZ = settings(
+    max_examples=150, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.fixture(scope="module")
+def stage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("fuzz")
+    for name in STAGE:
+        shutil.copy(SCENARIOS / name, folder / name)
+    return folder
+
+
+def check_load(path: Path) -> LoadedScenario | None:
+    """Load ``path``; only success or a well-formed InputError is acceptable."""
+    try:
+        return load_scenario(path)
+    except InputError as err:
+        assert err.problems, "an InputError without problems"
+        for problem in err.problems:
+            assert isinstance(problem.file, str) and problem.file, problem
+            assert isinstance(problem.line, int) and problem.line >= 0, problem
+            assert isinstance(problem.path, str), problem
+            assert isinstance(problem.message, str) and problem.message, problem
+            assert "\n" not in problem.message, problem
+        return None
+
+
+# --- (1) arbitrary text and bytes -------------------------------------------------------------
+
+YAMLISH = st.text(
+    alphabet=st.sampled_from(list(" \n\t:-[]{},&*!|>?'\"#%@`.~0123456789eE+abKORJPN_\\")
+                             + ["extends", "base.yaml", "meta", ".nan", "!!", "<<", "\ufeff"]),
+    max_size=120,
+)
+
+
+@FUZZ
+@given(text=st.text(max_size=300) | YAMLISH)
+def test_arbitrary_text(stage: Path, text: str) -> None:
+    path = stage / "text.yaml"
+    path.write_text(text, encoding="utf-8")
+    check_load(path)
+
+
+@FUZZ
+@given(text=st.text(max_size=300) | YAMLISH)
+def test_arbitrary_text_after_extends(stage: Path, text: str) -> None:
+    path = stage / "child.yaml"
+    path.write_text("extends: base.yaml\n" + text, encoding="utf-8")
+    check_load(path)
+
+
+@settings(FUZZ, max_examples=100)
+@given(data=st.binary(max_size=300))
+def test_arbitrary_bytes(stage: Path, data: bytes) -> None:
+    path = stage / "bytes.yaml"
+    path.write_bytes(data)
+    check_load(path)
+
+
+# --- (2) structured: the real base scenario, mutated ------------------------------------------
+
+NAMES = ["KOR", "JPN", "USA", "VICTIMS", "compensation", "trade", "envoy", "passive", "gsomia",
+         "white_list:JPN>KOR", "JPN-KOR", "KOR-JPN", "2018-05", "2031-13", "base.yaml",
+         "actions.yaml", "", ".", "usip-2023-mend-ties#P3", "usip-2023-mend-ties#P99",
+         "nosuch#P1", "state", "group", "actors.USA.mediation", "actors.NOPE.x"]
+KEYS = ["value", "source", "assumption", "setting", "options", "set", "position", "salience",
+        "kind", "administrations", "extends", "ties", "date", "rate", "start", "end", "terms",
+        "signatories", "signed_by", "public", "KOR", "JPN", "VICTIMS"]
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 0.5, -1, 2**40])
+    | st.text(max_size=20)
+    | st.sampled_from(NAMES)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+class _NoAliasDumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@st.composite
+def mutations(draw: st.DrawFn) -> tuple[list[tuple[tuple[Any, ...], str, Any]], bool]:
+    """Up to five edits of the base data (delete or replace at a random path) and whether to
+    write them as a child of base.yaml rather than as a whole file."""
+    edits: list[tuple[tuple[Any, ...], str, Any]] = []
+    data = copy.deepcopy(BASE)
+    for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        node: Any = data
+        path: list[Any] = []
+        while True:
+            if isinstance(node, dict) and node:
+                key: Any = draw(st.sampled_from(sorted(node)))
+            elif isinstance(node, list) and node:
+                key = draw(st.integers(min_value=0, max_value=len(node) - 1))
+            else:
+                break
+            path.append(key)
+            child = node[key]
+            if not isinstance(child, dict | list) or not child or draw(st.booleans()):
+                break
+            node = child
+        if not path:
+            continue
+        action = draw(st.sampled_from(["delete", "replace", "replace"]))
+        value = draw(VALUES) if action == "replace" else None
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        if action == "delete":
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+        edits.append((tuple(path), action, value))
+    return edits, draw(st.booleans())
+
+
+def apply(edits: list[tuple[tuple[Any, ...], str, Any]], as_child: bool) -> dict[str, Any]:
+    if not as_child:
+        data = copy.deepcopy(BASE)
+        for path, action, value in edits:
+            parent = data
+            for key in path[:-1]:
+                parent = parent[key]
+            if action == "delete":
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = copy.deepcopy(value)
+        return data
+    # a child can only replace: write each edit as a nested mapping (list steps end the path)
+    patch: dict[str, Any] = {"extends": "base.yaml"}
+    for path, _, value in edits:
+        keys = []
+        for key in path:
+            if not isinstance(key, str):
+                break
+            keys.append(key)
+        if not keys:
+            continue
+        node = patch
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {}
+            node = node[key]
+        node[keys[-1]] = copy.deepcopy(value)
+    return patch
+
+
+@settings(FUZZ, max_examples=120)
+@given(change=mutations())
+def test_mutated_base_scenario(stage: Path, change: tuple[list, bool]) -> None:
+    edits, as_child = change
+    data = apply(edits, as_child)
+    path = stage / ("mutant_child.yaml" if as_child else "mutant.yaml")
+    path.write_text(
+        yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    check_load(path)
+
+
+def test_the_unmutated_base_round_trips(stage: Path) -> None:
+    """The structured fuzzing starts from a valid file: base.yaml dumped back still loads."""
+    path = stage / "roundtrip.yaml"
+    path.write_text(yaml.dump(BASE, Dumper=_NoAliasDumper, sort_keys=False), encoding="utf-8")
+    assert check_load(path) is not None
