@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("sim.explain", "why did an actor do what it did in a run"),
     "bargain": ("sim.bargaining_cmd", "run the expected-utility bargaining kernel on a CSV table"),
     "plot": ("sim.plots.plot_cmd", "draw the figures of a run or experiment folder"),
+    "experiment": ("sim.experiments.experiment_cmd", "run an experiment file: a designed ensemble"),
 }
 
 

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 COMPONENTS = ("position", "reciprocity", "domestic", "alliance", "threat", "cost", "disposition")
 IDLE = "idle"
+# A shared threat restrains quarrels between those who face it far less than it spurs their
+# security cooperation (2019: GSOMIA notice despite Pyongyang's tests).
+QUARREL_RESTRAINT = 0.125
 COERCION_YIELD = 0.12  # share of the gap a coercer expects an equally strong target to yield
 
 
@@ -280,7 +283,7 @@ def _threat(model, i: int, action, targets: list[int]) -> float:
     hostility = max(-action.goldstein / 10.0, 0.0)
     for j in targets:  # quarrelling with someone who faces the same adversary
         if model.share_adversary[i][j]:
-            value -= threat * hostility
+            value -= QUARREL_RESTRAINT * threat * hostility
     return value
 
 

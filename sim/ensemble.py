@@ -5,6 +5,7 @@ returned in run order so that the output is byte-identical whatever the number o
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -51,7 +52,9 @@ def run_ensemble(loaded: LoadedScenario, seeds: list[int], workers: int = 1) -> 
             yield run_once(loaded, seed)
         return
     chunk = max(1, len(seeds) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+    # "spawn" behaves the same on every platform and is safe beside threads (tqdm, dask)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, mp_context=context,
                              initargs=(str(loaded.path), loaded.overrides)) as pool:
         yield from pool.map(_run_in_worker, seeds, chunksize=chunk)
 

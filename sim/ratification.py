@@ -33,7 +33,7 @@ def public_opposition(public: np.ndarray, salience: np.ndarray, status_quo: np.n
     """Share of the public opposed: logistic in the package's loss against the status quo."""
     weight = salience.sum() or 1.0
     loss = -spatial_gain(public, salience, status_quo, package) / weight
-    return logistic(sensitivity * loss * 4.0)
+    return logistic(sensitivity * loss)
 
 
 def refusal_share(ideal: np.ndarray, salience: np.ndarray, status_quo: np.ndarray,

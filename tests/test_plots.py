@@ -40,10 +40,12 @@ def legend_texts(fig: Figure) -> list[str]:
     return [t.get_text() for leg in fig.findobj(Legend) for t in leg.get_texts()]
 
 
-def axes_by_ylabel(fig: Figure, ylabel: str):
-    matches = [ax for ax in fig.axes if ax.get_ylabel() == ylabel]
-    assert len(matches) == 1, [ax.get_ylabel() for ax in fig.axes]
-    return matches[0]
+def axes_by_ylabel(fig: Figure, ylabel: str) -> list:
+    return [ax for ax in fig.axes if ax.get_ylabel() == ylabel]
+
+
+def axes_by_title(fig: Figure, title: str) -> list:
+    return [ax for ax in fig.axes if ax.get_title(loc="left") == title]
 
 
 def labelled_lines(ax) -> list[str]:
@@ -59,21 +61,22 @@ def test_trajectories_draw_a_median_and_two_bands_per_dyad(run: RunFolder) -> No
     fig = figures.trajectory_figure(run.trajectories, run.manifest)
     assert "Tension and cooperation" in fig.get_suptitle()
     assert "Synthetic test scenario" in fig.get_suptitle()
-    for ylabel in ("Tension (0–1)", "Cooperation (0–1)"):
-        ax = axes_by_ylabel(fig, ylabel)
-        assert ax.get_title(loc="left")
-        assert labelled_lines(ax) == DYAD_LABELS
-        assert len(bands(ax)) == 2 * len(KEY_DYADS)  # 50% and 90% band per dyad
-        assert ax.get_ylim() == (0, 1)
-    assert fig.axes[-1].get_xlabel() == "Month"
-    texts = legend_texts(fig)
-    assert set(DYAD_LABELS) <= set(texts)
-    assert {"Ensemble median", "50% of runs", "90% of runs"} <= set(texts)
+    for column in ("tension", "cooperation"):
+        panels = axes_by_ylabel(fig, column.capitalize())
+        assert len(panels) == len(KEY_DYADS)  # one panel per dyad and variable
+        for ax, label in zip(panels, DYAD_LABELS, strict=True):
+            assert ax.get_title(loc="left") == f"{label}: {column} (0–1)"
+            assert labelled_lines(ax) == [label]
+            assert len(bands(ax)) == 2  # 50% and 90% of runs
+            assert ax.get_ylim() == (0, 1)
+    bottom = [ax for ax in fig.axes if ax.get_xlabel()]
+    assert [ax.get_xlabel() for ax in bottom] == ["Month", "Month"]
+    assert {"Ensemble median", "50% of runs", "90% of runs"} <= set(legend_texts(fig))
 
 
 def test_trajectories_draw_only_the_dyads_asked_for(run: RunFolder) -> None:
     fig = figures.trajectory_figure(run.trajectories, run.manifest, dyads=["KOR-USA"])
-    ax = axes_by_ylabel(fig, "Tension (0–1)")
+    (ax,) = axes_by_ylabel(fig, "Tension")
     assert labelled_lines(ax) == ["South Korea – United States"]
     assert len(bands(ax)) == 2
     # Colours belong to the dyad, not to the drawing order.
@@ -87,7 +90,7 @@ def test_trajectories_reject_unknown_dyads(run: RunFolder) -> None:
 
 def test_trajectory_median_is_the_ensemble_median(run: RunFolder) -> None:
     fig = figures.trajectory_figure(run.trajectories, run.manifest, dyads=["JPN-KOR"])
-    line = axes_by_ylabel(fig, "Tension (0–1)").get_lines()[0]
+    line = axes_by_ylabel(fig, "Tension")[0].get_lines()[0]
     expected = (run.trajectories[run.trajectories["dyad"] == "JPN-KOR"]
                 .groupby("month")["tension"].median().to_numpy())
     np.testing.assert_allclose(np.asarray(line.get_ydata(), dtype=float), expected)
@@ -96,16 +99,24 @@ def test_trajectory_median_is_the_ensemble_median(run: RunFolder) -> None:
 def test_trajectories_mark_scripted_events_and_shade_administrations(run: RunFolder) -> None:
     fig = figures.trajectory_figure(run.trajectories, run.manifest)
     texts = legend_texts(fig)
-    assert any("Supreme Court orders" in t for t in texts)
-    assert any("GSOMIA termination" in t for t in texts)
-    tension = axes_by_ylabel(fig, "Tension (0–1)")
-    verticals = [ln for ln in tension.get_lines() if ln.get_label().startswith("_")]
-    assert len(verticals) == 2
-    strip = fig.axes[2]
-    assert strip.get_title(loc="left") == "Administrations"
-    assert [t.get_text() for t in strip.get_yticklabels()] == ["South Korea", "Japan"]
-    assert len(strip.collections) == 3  # K1, K2, J1
-    assert {"Leader K1", "Leader K2", "Leader J1"} <= {t.get_text() for t in strip.texts}
+    assert any(t.startswith("Oct 2018: Supreme Court orders") for t in texts)
+    assert any(t.startswith("Aug 2019: GSOMIA termination") for t in texts)
+    for ax in axes_by_ylabel(fig, "Tension") + axes_by_ylabel(fig, "Cooperation"):
+        verticals = [ln for ln in ax.get_lines() if ln.get_label().startswith("_")]
+        assert len(verticals) == 2
+    for strip in axes_by_title(fig, "Scripted events"):
+        assert [t.get_text() for t in strip.texts] == ["1", "2"]
+    strips = axes_by_title(fig, "Administrations")
+    assert len(strips) == 2
+    assert [t.get_text() for t in strips[0].get_yticklabels()] == ["South Korea", "Japan"]
+    for strip in strips:
+        assert len(strip.collections) == 3  # K1, K2, J1
+        assert {"Leader K1", "Leader K2", "Leader J1"} <= {t.get_text() for t in strip.texts}
+
+
+def test_close_events_are_stacked_not_overprinted() -> None:
+    dates = style.month_starts(["2018-10", "2018-11", "2018-12", "2019-07"])
+    assert figures.event_levels(dates, span_days=6 * 365) == [0, 1, 2, 0]
 
 
 def test_dyad_colours_follow_key_dyad_order_and_actor_colours_the_manifest(run: RunFolder) -> None:
@@ -153,9 +164,12 @@ def test_network_edges_grow_with_cooperation(run: RunFolder) -> None:
     fig = figures.network_figure(run.trajectories, run.manifest, ["2019-08"])
     edges = next(c for c in fig.axes[0].collections if isinstance(c, LineCollection))
     coop = (run.trajectories[run.trajectories["month"] == "2019-08"]
-            .groupby("dyad")["cooperation"].median().sort_index())
-    widths = np.asarray(edges.get_linewidths())
-    assert list(np.argsort(widths)) == list(np.argsort(coop.to_numpy()))
+            .groupby("dyad")["cooperation"].median())
+    tension = (run.trajectories[run.trajectories["month"] == "2019-08"]
+               .groupby("dyad")["tension"].median())
+    drawn_order = tension.sort_values().index  # tense edges on top
+    expected = [figures.edge_width(coop[d]) for d in drawn_order]
+    np.testing.assert_allclose(edges.get_linewidths(), expected)
 
 
 def test_default_network_months_are_start_peak_and_end(run: RunFolder) -> None:
@@ -327,6 +341,20 @@ def test_invalid_json_and_not_a_folder(run_dir: Path, tmp_path: Path) -> None:
         load_run_folder(tmp_path / "nowhere")
     with pytest.raises(InputError, match="--format"):
         plot_run_folder(run_dir, "gif")
+
+
+def test_a_bare_manifest_and_empty_logs_still_plot(run_dir: Path, tmp_path: Path) -> None:
+    folder = broken_copy(run_dir, tmp_path)
+    actors = json.loads((folder / "manifest.json").read_text())["actors"]
+    (folder / "manifest.json").write_text(json.dumps({"actors": dict.fromkeys(actors, {})}))
+    for name in ("events.csv", "agreements.csv"):
+        pd.read_csv(folder / name, nrows=0).to_csv(folder / name, index=False)
+    run = load_run_folder(folder)
+    fig = figures.trajectory_figure(run.trajectories, run.manifest)
+    assert len(axes_by_ylabel(fig, "Tension")) == 3  # all dyads when none are key
+    timeline = figures.event_timeline(run.events, run.manifest, run.months)
+    assert any("No events" in t.get_text() for t in timeline.axes[-1].texts)
+    assert len(plot_run_folder(folder)) == 6
 
 
 def test_ids_like_na_are_not_read_as_missing(run_dir: Path, tmp_path: Path) -> None:

@@ -141,9 +141,13 @@ CASES = [
         "events:\n  e1:  # @a\n" + EVENT + "    date: 2018-05\n    rate: 0.1\n"
         "    assumption: a test event here\n"),
         [("child.yaml", "@a", "events.e1", "give exactly one of `date`")]),
-    Case("event-outside-the-scenario", child(
-        "events:\n  e1:\n" + EVENT + "    date: 2019-05  # @a\n    assumption: a test event\n"),
-        [("child.yaml", "@a", "events.e1.date", "expected a month within 2018-01..2018-12")]),
+    Case("event-with-neither-date-nor-rate", child(
+        "events:\n  e1:  # @a\n" + EVENT + "    assumption: a test event here\n"),
+        [("child.yaml", "@a", "events.e1", "give exactly one of `date`")]),
+    Case("event-with-bad-goldstein", child(
+        "events:\n  e1:\n" + EVENT.replace("goldstein: -2", "goldstein: -12  # @a")
+        + "    date: 2018-05\n    assumption: a test event here\n"),
+        [("child.yaml", "@a", "events.e1.goldstein", "greater than or equal to -10")]),
     Case("tie-directions", child(
         "relations:\n  JPN-KOR:\n    ties:\n"
         "      - gsomia:JPN>KOR  # @a\n"

@@ -52,11 +52,11 @@ def check_load(path: Path) -> LoadedScenario | None:
 
 # --- (1) arbitrary text and bytes -------------------------------------------------------------
 
-YAMLISH = st.text(
-    alphabet=st.sampled_from(list(" \n\t:-[]{},&*!|>?'\"#%@`.~0123456789eE+abKORJPN_\\")
-                             + ["extends", "base.yaml", "meta", ".nan", "!!", "<<", "\ufeff"]),
+YAMLISH = st.lists(
+    st.sampled_from(list(" \n\t:-[]{},&*!|>?'\"#%@`.~0123456789eE+abKORJPN_\\")
+                    + ["extends", "base.yaml", "meta", ".nan", "!!", "<<", "\ufeff", "\n  "]),
     max_size=120,
-)
+).map("".join)
 
 
 @FUZZ
@@ -117,80 +117,55 @@ class _NoAliasDumper(yaml.SafeDumper):
 
 
 @st.composite
-def mutations(draw: st.DrawFn) -> tuple[list[tuple[tuple[Any, ...], str, Any]], bool]:
-    """Up to five edits of the base data (delete or replace at a random path) and whether to
-    write them as a child of base.yaml rather than as a whole file."""
-    edits: list[tuple[tuple[Any, ...], str, Any]] = []
+def mutated_files(draw: st.DrawFn) -> dict[str, Any]:
+    """The base data after up to five edits (delete or replace at a random path), or, as often,
+    a child of base.yaml that makes the replacements (a child cannot delete)."""
     data = copy.deepcopy(BASE)
+    patch: dict[str, Any] = {"extends": "base.yaml"}
     for _ in range(draw(st.integers(min_value=1, max_value=5))):
+        parent: Any = None
         node: Any = data
         path: list[Any] = []
-        while True:
-            if isinstance(node, dict) and node:
+        while isinstance(node, dict | list) and node:
+            if isinstance(node, dict):
                 key: Any = draw(st.sampled_from(sorted(node)))
-            elif isinstance(node, list) and node:
+            else:
                 key = draw(st.integers(min_value=0, max_value=len(node) - 1))
-            else:
-                break
+            parent, node = node, node[key]
             path.append(key)
-            child = node[key]
-            if not isinstance(child, dict | list) or not child or draw(st.booleans()):
+            if draw(st.booleans()):
                 break
-            node = child
-        if not path:
+        if parent is None:
             continue
-        action = draw(st.sampled_from(["delete", "replace", "replace"]))
-        value = draw(VALUES) if action == "replace" else None
-        parent = data
-        for key in path[:-1]:
-            parent = parent[key]
-        if action == "delete":
+        if draw(st.integers(min_value=0, max_value=2)) == 0:
             del parent[path[-1]]
-        else:
-            parent[path[-1]] = value
-        edits.append((tuple(path), action, value))
-    return edits, draw(st.booleans())
-
-
-def apply(edits: list[tuple[tuple[Any, ...], str, Any]], as_child: bool) -> dict[str, Any]:
-    if not as_child:
-        data = copy.deepcopy(BASE)
-        for path, action, value in edits:
-            parent = data
-            for key in path[:-1]:
-                parent = parent[key]
-            if action == "delete":
-                del parent[path[-1]]
-            else:
-                parent[path[-1]] = copy.deepcopy(value)
-        return data
-    # a child can only replace: write each edit as a nested mapping (list steps end the path)
-    patch: dict[str, Any] = {"extends": "base.yaml"}
-    for path, _, value in edits:
-        keys = []
-        for key in path:
-            if not isinstance(key, str):
-                break
-            keys.append(key)
-        if not keys:
             continue
-        node = patch
-        for key in keys[:-1]:
-            if not isinstance(node.get(key), dict):
-                node[key] = {}
-            node = node[key]
-        node[keys[-1]] = copy.deepcopy(value)
-    return patch
+        value = draw(VALUES)
+        parent[path[-1]] = copy.deepcopy(value)
+        keys = path[: next((i for i, k in enumerate(path) if not isinstance(k, str)), len(path))]
+        if keys:  # a child can only reach mapping keys; a list step ends its path
+            target = patch
+            for key in keys[:-1]:
+                if not isinstance(target.get(key), dict):
+                    target[key] = {}
+                target = target[key]
+            target[keys[-1]] = value if len(keys) == len(path) else _at(data, keys)
+    return patch if draw(st.booleans()) else data
+
+
+def _at(data: Any, keys: list[str]) -> Any:
+    for key in keys:
+        data = data[key]
+    return copy.deepcopy(data)
 
 
 @settings(FUZZ, max_examples=120)
-@given(change=mutations())
-def test_mutated_base_scenario(stage: Path, change: tuple[list, bool]) -> None:
-    edits, as_child = change
-    data = apply(edits, as_child)
-    path = stage / ("mutant_child.yaml" if as_child else "mutant.yaml")
+@given(content=mutated_files())
+def test_mutated_base_scenario(stage: Path, content: dict[str, Any]) -> None:
+    name = "mutant_child.yaml" if "extends" in content else "mutant.yaml"
+    path = stage / name
     path.write_text(
-        yaml.dump(data, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False),
+        yaml.dump(content, Dumper=_NoAliasDumper, allow_unicode=True, sort_keys=False),
         encoding="utf-8",
     )
     check_load(path)

@@ -116,10 +116,15 @@ def test_history_extends_base() -> None:
     assert history.files[:2] == [SCENARIOS / "base.yaml", SCENARIOS / "history_2018_2023.yaml"]
     assert (history.scenario.meta.start, history.scenario.meta.end) == ("2018-01", "2023-12")
     assert history.scenario.meta.title != base.scenario.meta.title
-    assert history.scenario.actors == base.scenario.actors
-    assert history.scenario.parameters == base.scenario.parameters
-    assert history.scenario.meta.key_dyads == base.scenario.meta.key_dyads
     assert history.scenario.events and not base.scenario.events
+    own, _ = read_yaml(SCENARIOS / "history_2018_2023.yaml")
+    inherited = [name for name in ("issues", "actors", "relations", "parameters", "negotiation")
+                 if name not in own and "levers" not in own]
+    assert inherited, "history_2018_2023.yaml no longer inherits anything to compare"
+    for name in inherited:
+        assert getattr(history.scenario, name) == getattr(base.scenario, name), name
+    if "key_dyads" not in own["meta"]:
+        assert history.scenario.meta.key_dyads == base.scenario.meta.key_dyads
 
 
 # --- extends ----------------------------------------------------------------------------------
@@ -188,6 +193,12 @@ def test_lists_are_replaced_whole_and_mappings_merged(stage: Path) -> None:
     assert usa.administrations == base_usa.administrations
 
 
+def test_null_in_a_child_deletes_the_key(stage: Path) -> None:
+    child = write(stage, "child.yaml", "extends: base.yaml\nagreements: {deal_2015: null}\n")
+    assert "deal_2015" in load_scenario(stage / "base.yaml").scenario.agreements
+    assert "deal_2015" not in load_scenario(child).scenario.agreements
+
+
 def test_three_level_chain(stage: Path) -> None:
     write(stage, "mid.yaml", (
         "extends: base.yaml\n"
@@ -251,12 +262,16 @@ def test_base_line_numbers_survive_in_a_child(stage: Path) -> None:
 def test_overrides_argument(stage: Path) -> None:
     loaded = load_scenario(stage / "base.yaml", overrides={
         "parameters.memory": {"value": 0.4, "assumption": "set from the command line"},
+        "parameters.relaxation": 0.1,
         "meta.seed": 7,
     })
     assert loaded.scenario.parameters.memory == 0.4
+    assert loaded.scenario.parameters.relaxation == 0.1
     assert loaded.scenario.meta.seed == 7
     assert loaded.overrides["meta.seed"] == 7
     assert loaded.provenance["parameters.memory"] == "assumption: set from the command line"
+    assert loaded.provenance["parameters.relaxation"].startswith("assumption: ")
+    assert "meta.seed" not in loaded.provenance
 
 
 def test_override_of_a_lever_setting_applies_the_lever(stage: Path) -> None:

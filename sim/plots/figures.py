@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.dates as mdates
-import matplotlib.transforms as mtransforms
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -28,7 +27,7 @@ from scipy import stats
 from sim.plots import style
 
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
-MAX_TRAJECTORY_DYADS = 6  # beyond this, overlapping bands stop being readable
+MAX_TRAJECTORY_DYADS = 6  # without key dyads: more rows would not fit a slide
 Manifest = Mapping[str, Any]
 
 
@@ -70,20 +69,51 @@ def scripted_in_window(manifest: Manifest, months: Sequence[str]) -> list[dict[s
     return sorted(events, key=lambda e: str(e["month"]))
 
 
-def mark_scripted_events(axes: Sequence[Axes], events: list[dict[str, str]]) -> list[Line2D]:
-    """Dashed verticals on every panel, numbered above the first; returns numbered legend keys."""
+def event_levels(dates: pd.DatetimeIndex, span_days: float) -> list[int]:
+    """Greedy stacking of event numbers: an event close to the previous one on a level moves up."""
+    gap = 0.03 * span_days  # about two digits wide, as a share of the time axis
+    last_on_level: list[pd.Timestamp] = []
+    levels = []
+    for date in dates:
+        level = next((i for i, last in enumerate(last_on_level) if (date - last).days > gap),
+                     len(last_on_level))
+        if level == len(last_on_level):
+            last_on_level.append(date)
+        last_on_level[level] = date
+        levels.append(level)
+    return levels
+
+
+def event_levels_in(events: list[dict[str, str]], months: Sequence[str]) -> list[int]:
+    """Stacking level of each scripted event's number on a time axis spanning ``months``."""
+    start, end = month_window(months)
+    return event_levels(style.month_starts([e["month"] for e in events]), (end - start).days)
+
+
+def draw_event_strip(ax: Axes, events: list[dict[str, str]], months: Sequence[str]) -> None:
+    """Event numbers on a thin strip above the panels, stacked where events are close."""
     dates = style.month_starts([e["month"] for e in events])
-    top = axes[0]
-    above = mtransforms.blended_transform_factory(top.transData, top.transAxes)
-    level, last = 0, None
-    for n, date in enumerate(dates, start=1):
+    levels = event_levels_in(events, months)
+    for n, (date, level) in enumerate(zip(dates, levels, strict=True), start=1):
+        ax.text(date, level + 0.5, str(n), ha="center", va="center", fontsize=11,
+                fontweight="bold", color=style.EVENT_LINE_COLOUR)
+    ax.set_ylim(0, max(levels, default=0) + 1)
+    ax.set_title("Scripted events", loc="left", fontsize=12)
+    ax.set_yticks([])
+    ax.grid(False)
+    ax.spines[["left", "bottom"]].set_visible(False)
+    ax.tick_params(axis="x", length=0)
+
+
+def mark_scripted_events(axes: Sequence[Axes], events: list[dict[str, str]]) -> None:
+    """A dashed vertical at each scripted event on every given panel."""
+    for date in style.month_starts([e["month"] for e in events]):
         for ax in axes:
             ax.axvline(date, color=style.EVENT_LINE_COLOUR, ls=(0, (4, 3)), lw=1.1, zorder=1.8)
-        # Events a few months apart would print their numbers on top of each other: stagger them.
-        level = (level + 1) % 2 if last is not None and (date - last).days < 75 else 0
-        top.text(date, 1.02 + 0.07 * level, str(n), transform=above, ha="center", va="bottom",
-                 fontsize=11, fontweight="bold", color=style.EVENT_LINE_COLOUR, clip_on=False)
-        last = date
+
+
+def event_key_handles(events: list[dict[str, str]]) -> list[Line2D]:
+    """Numbered legend entries naming each scripted event."""
     return [
         Line2D([], [], ls="none", marker=f"${n}$", markersize=9, color=style.EVENT_LINE_COLOUR,
                label=textwrap.fill(f"{style.month_title(e['month'])}: {event_name(e)}", 34))
@@ -105,7 +135,9 @@ def administration_rows(manifest: Manifest) -> dict[str, list[Mapping[str, Any]]
     return dict(sorted(rows.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-def draw_administrations(ax: Axes, manifest: Manifest, months: Sequence[str]) -> None:
+def draw_administrations(
+    ax: Axes, manifest: Manifest, months: Sequence[str], labels: bool = True
+) -> None:
     """One shaded row per actor, a block per administration labelled with its leader."""
     start, end = month_window(months)
     colours = style.actor_colours(manifest)
@@ -126,7 +158,8 @@ def draw_administrations(ax: Axes, manifest: Manifest, months: Sequence[str]) ->
             if (right - left).days > 0.09 * span_days:
                 ax.text(left + (right - left) / 2, y, str(adm.get("leader", "")), ha="center",
                         va="center", fontsize=10, clip_on=True)
-    ax.set_yticks(range(len(rows)), [style.actor_label(a, manifest) for a in rows])
+    ax.set_yticks(range(len(rows)), [style.actor_label(a, manifest) for a in rows] if labels
+                  else [])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_title("Administrations", loc="left", fontsize=12)
     ax.grid(False)
@@ -152,30 +185,75 @@ def no_data_note(ax: Axes, message: str) -> None:
 
 
 # ---------------------------------------------------------------- trajectories
+PANELS: tuple[str, ...] = ("tension", "cooperation")
+
+
 def trajectory_figure(
     trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str] | None = None
 ) -> Figure:
-    """Tension and cooperation per dyad: median and bands over runs, scripted events, leaders."""
+    """Small multiples: a row per dyad, tension left and cooperation right, each the median over
+    runs with 50% and 90% bands; scripted events numbered on top, administrations below."""
     dyads = chosen_dyads(trajectories, manifest, dyads)
     months = sorted(trajectories["month"].unique())
-    has_admins = bool(administration_rows(manifest))
+    events = scripted_in_window(manifest, months)
+    admins = administration_rows(manifest)
+    ratios = [1.8] * len(dyads)
+    if events:
+        ratios.insert(0, 0.3 * (max(event_levels_in(events, months)) + 1))
+    if admins:
+        ratios.append(0.45 + 0.38 * len(admins))
+    keys = event_key_handles(events)
     with style.slide_style():
-        fig = style.new_figure(13, 8.5 if has_admins else 7.5)
-        ratios = [3, 3, 0.5 + 0.4 * len(administration_rows(manifest))] if has_admins else [3, 3]
-        axes = fig.subplots(len(ratios), 1, sharex=True, gridspec_kw={"height_ratios": ratios})
-        tension_ax, coop_ax = axes[0], axes[1]
-        draw_dyad_bands(tension_ax, coop_ax, trajectories, manifest, dyads)
-        event_keys = mark_scripted_events(axes[:2], scripted_in_window(manifest, months))
-        if has_admins:
-            draw_administrations(axes[2], manifest, months)
-        axes[0].set_xlim(*month_window(months))
-        style.format_date_axis(axes[-1])
-        dyad_handles = tension_ax.get_legend_handles_labels()[0]
-        side_legend(tension_ax, dyad_handles + band_key_handles(), "Dyad")
-        if event_keys:
-            side_legend(coop_ax, event_keys, "Scripted events", fontsize=11, handletextpad=0.4)
+        fig = style.new_figure(14, 1.5 + sum(ratios) + key_height(keys))
+        gs = fig.add_gridspec(len(ratios) + bool(keys), 2,
+                              height_ratios=ratios + [key_height(keys)] * bool(keys))
+        grid = shared_x_grid(fig, gs, len(ratios))
+        panels = grid[int(bool(events)):int(bool(events)) + len(dyads)]
+        draw_dyad_rows(panels, trajectories, manifest, dyads)
+        mark_scripted_events(list(panels.ravel()), events)
+        for col in range(2):
+            if events:
+                draw_event_strip(grid[0, col], events, months)
+            if admins:
+                draw_administrations(grid[-1, col], manifest, months, labels=col == 0)
+            style.format_date_axis(grid[-1, col])
+        grid[0, 0].set_xlim(*month_window(months))
+        side_legend(panels[0, 1], band_key_handles(), "Each dyad")
+        if keys:  # in its own row: a tall key beside a panel would stretch that panel's row
+            draw_key(fig.add_subplot(gs[-1, :]), keys, "Scripted events")
         figure_title(fig, "Tension and cooperation by dyad", manifest)
     return fig
+
+
+KEY_COLUMNS = 3
+
+
+def key_height(handles: Sequence[Any]) -> float:
+    """Inches a key of (possibly multi-line) entries needs when laid out in KEY_COLUMNS."""
+    if not handles:
+        return 0.0
+    per_column = -(-len(handles) // KEY_COLUMNS)
+    lines = [h.get_label().count("\n") + 1 for h in handles]
+    rows = [max(lines[r::per_column]) for r in range(per_column)]  # legends fill column-wise
+    return 0.5 + 0.24 * sum(rows)
+
+
+def draw_key(ax: Axes, handles: Sequence[Any], title: str) -> None:
+    """A legend filling an otherwise empty axes (part of the layout, unlike figure legends)."""
+    ax.set_axis_off()
+    ax.legend(handles=handles, loc="center", ncols=min(KEY_COLUMNS, len(handles)), title=title,
+              fontsize=11, handletextpad=0.4, borderaxespad=0.0)
+
+
+def shared_x_grid(fig: Figure, gs: Any, nrows: int) -> np.ndarray:
+    """An nrows x 2 array of axes sharing one time axis, tick labels on the bottom row only."""
+    grid = np.empty((nrows, 2), dtype=object)
+    for row in range(nrows):
+        for col in range(2):
+            grid[row, col] = fig.add_subplot(gs[row, col], sharex=grid[0, 0] if row or col
+                                             else None)
+            grid[row, col].tick_params(labelbottom=row == nrows - 1)
+    return grid
 
 
 def chosen_dyads(
@@ -192,25 +270,22 @@ def chosen_dyads(
     return key or style.dyad_order(present, manifest)[:MAX_TRAJECTORY_DYADS]
 
 
-def draw_dyad_bands(
-    tension_ax: Axes, coop_ax: Axes, trajectories: pd.DataFrame, manifest: Manifest,
-    dyads: Sequence[str],
+def draw_dyad_rows(
+    panels: np.ndarray, trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str]
 ) -> None:
-    """Both panels, one median line and two bands per dyad."""
+    """One row of panels per dyad: a median line and two bands in each."""
     colours = style.dyad_colours(trajectories["dyad"].unique(), manifest)
     wanted = trajectories[trajectories["dyad"].isin(dyads)]
-    for ax, column, title in (
-        (tension_ax, "tension", "Dyadic tension"),
-        (coop_ax, "cooperation", "Dyadic cooperation"),
-    ):
+    for col, column in enumerate(PANELS):
         q = ensemble_quantiles(wanted, ["dyad", "month"], column)
-        for dyad in dyads:
-            dq = q.loc[dyad]
-            draw_band(ax, style.month_starts(dq.index), dq, colours[dyad],
-                      style.dyad_label(dyad, manifest))
-        ax.set_ylim(0, 1)
-        ax.set_ylabel(f"{column.capitalize()} (0–1)")
-        ax.set_title(title, loc="left")
+        for row, dyad in enumerate(dyads):
+            ax, dq = panels[row, col], q.loc[dyad]
+            label = style.dyad_label(dyad, manifest)
+            draw_band(ax, style.month_starts(dq.index), dq, colours[dyad], label)
+            ax.set_ylim(0, 1)
+            # Short axis label (long ones overrun a short panel); the scale goes in the title.
+            ax.set_ylabel(column.capitalize())
+            ax.set_title(f"{label}: {column} (0–1)", loc="left")
 
 
 # ---------------------------------------------------------------- heatmap
@@ -284,7 +359,7 @@ def network_figure(
 
 def edge_width(cooperation: float) -> float:
     """Line width in points for a cooperation level; never zero so weak ties stay visible."""
-    return 1.0 + 11.0 * float(cooperation)
+    return 1.0 + 9.0 * float(cooperation)
 
 
 def cooperation_width_keys() -> list[Line2D]:
@@ -300,7 +375,8 @@ def draw_network(
     """One month's network on one axes."""
     cmap = style.tension_cmap()
     segments, colours, widths = [], [], []
-    for dyad, row in month_values.iterrows():
+    # Calm edges first, so the tense ones are drawn on top where edges cross.
+    for dyad, row in month_values.sort_values("tension").iterrows():
         a, b = style.dyad_actors(str(dyad), manifest)
         if a in layout and b in layout:
             segments.append([layout[a], layout[b]])
@@ -366,6 +442,8 @@ def event_timeline(
             axes[0].set_title("Events per month by actor (mean over runs)", loc="left")
             share_y(axes[:-1])
         draw_goldstein(axes[-1], events, months, runs)
+        if events.empty:
+            no_data_note(axes[-1], "No events were recorded in this run")
         axes[-1].set_xlim(*month_window(months))
         style.format_date_axis(axes[-1])
         if rows:
@@ -515,8 +593,9 @@ def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
         means = means.reindex(months)
         bottom.bar(mdates.date2num(dates), means["coercive_acts"], width=24, align="edge",
                    color="#B2182B", alpha=0.7, label="Coercive acts\n(material conflict)")
-        bottom.step(dates, means["agreements_in_force"], where="post", color="#117733",
-                    label="Agreements in force")
+        edges = mdates.date2num(dates.append(pd.DatetimeIndex([month_window(months)[1]])))
+        bottom.stairs(means["agreements_in_force"].to_numpy(), edges, color="#117733", lw=2.4,
+                      label="Agreements in force", baseline=None, zorder=3)
         bottom.set_ylabel("Count (mean over runs)")
         bottom.set_title("Agreements in force and coercive acts per month", loc="left")
         bottom.set_xlim(*month_window(months))

@@ -219,8 +219,8 @@ def parse_months(text: str | None, run: RunFolder) -> list[str] | None:
     known = set(run.months)
     unknown = [m for m in months if m not in known]
     if unknown:
-        raise fail("--months", f"{', '.join(unknown)}: not simulated months; expected YYYY-MM "
-                   f"between {run.months[0]} and {run.horizon}")
+        raise fail("--months", f"{', '.join(unknown)}: not among the simulated months; "
+                   f"expected YYYY-MM between {run.months[0]} and {run.horizon}")
     return months
 
 
@@ -240,10 +240,13 @@ def build_figures(run: RunFolder, network_months: Sequence[str] | None = None) -
 
 def save_figure(fig: Figure, file: Path) -> Path:
     """Save without timestamps or tool URLs, so the same run gives the same files."""
+    import matplotlib as mpl
+
     fmt = file.suffix.lstrip(".")
     metadata = {"png": {"Software": None}, "svg": {"Date": None},
                 "pdf": {"CreationDate": None, "Producer": None}}[fmt]
-    fig.savefig(file, format=fmt, metadata=metadata)
+    with mpl.rc_context({"svg.hashsalt": "jk-dispute-sim"}):  # SVG ids are random otherwise
+        fig.savefig(file, format=fmt, metadata=metadata)
     return file
 
 

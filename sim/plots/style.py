@@ -60,7 +60,6 @@ SLIDE_RC: dict[str, Any] = {
     "grid.color": "#DDDDDD",
     "grid.linewidth": 0.8,
     "lines.linewidth": 2.4,
-    "svg.hashsalt": "jk-dispute-sim",  # stable SVG ids: same run, same file
 }
 
 
@@ -162,8 +161,6 @@ def add_provenance(fig: Figure, manifest: Mapping[str, Any]) -> None:
         f"seed {manifest['seed']}" if "seed" in manifest else "",
         f"{manifest.get('tool', 'sim')} {manifest.get('version', '')}".strip(),
     ]
-    footnote_height = 0.28 / fig.get_figheight()  # about two lines of 9 pt, in figure fraction
-    fig.get_layout_engine().set(rect=(0, footnote_height, 1, 1 - footnote_height))
-    # Bottom left: outside legends sit on the right edge and would cover it there.
-    fig.text(0.005, 0.005, " · ".join(p for p in parts if p), ha="left", va="bottom",
-             fontsize=9, color="#666666")
+    # A supxlabel, not free text: the layout engine reserves room for it below everything else.
+    fig.supxlabel(" · ".join(p for p in parts if p), x=0.995, ha="right", fontsize=9,
+                  color="#666666")

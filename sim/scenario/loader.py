@@ -57,11 +57,13 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     raw, lines, files = _resolve_extends(path, [])
     overrides = dict(overrides or {})
     for dotted, value in overrides.items():
-        _set_path(raw, dotted, value, lines, (str(path), 0, str(dotted)), None)
+        where = (str(path), 0, str(dotted))
+        _set_path(raw, dotted, _cited_override(dotted, value), lines, where, None)
     _apply_levers(raw, lines, str(path))
     scenario = _validate(Scenario, raw, lines, str(path))
-    catalogue_path = path.parent / scenario.meta.catalogue
-    sources_path = path.parent / scenario.meta.sources
+    # the catalogue and bibliography are found beside the file that names them
+    catalogue_path = _beside_declaring_file(lines, "catalogue", path) / scenario.meta.catalogue
+    sources_path = _beside_declaring_file(lines, "sources", path) / scenario.meta.sources
     missing = [
         Problem(*line_of(lines, ("meta", key), str(path)), f"meta.{key}",
                 f"no such file {name!r} beside the scenario")
@@ -93,6 +95,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         provenance=provenance,
         overrides=overrides,
     )
+
+
+def _beside_declaring_file(lines: LineMap, key: str, path: Path) -> Path:
+    declared = lines.get(("meta", key))
+    return Path(declared[0]).parent if declared else path.parent
 
 
 def _load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]:
@@ -141,16 +148,30 @@ def _is_file(path: Path) -> bool:
 
 def deep_merge(base: Any, override: Any) -> Any:
     """Mappings merge key by key; anything else (lists included) is replaced whole, and so is a
-    cited number ``{value: ..., source|assumption: ...}`` (its old citation does not linger)."""
+    cited number ``{value: ..., source|assumption: ...}`` (its old citation does not linger).
+    A key set to null in the extending file is deleted (``agreements: {deal_2015: null}``)."""
     if isinstance(base, dict) and isinstance(override, dict) and "value" not in override:
         out = dict(base)
         for key, value in override.items():
-            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+            if value is None:  # `key: null` deletes what the parent file set
+                out.pop(key, None)
+            else:
+                out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
         return out
     return copy.deepcopy(override)
 
 
 # --- levers and overrides ---------------------------------------------------------------------
+
+
+def _cited_override(dotted: str, value: Any) -> Any:
+    """A number set from outside the file (``--set``, an experiment design) is cited as such
+    (but not a seed or a code: those are not quantities and take no citation)."""
+    if str(dotted).rpartition(".")[2] in checks.NOT_QUANTITIES:
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return {"value": value, "assumption": "set by an override (command line or experiment)"}
+    return value
 
 
 def _apply_levers(raw: dict, lines: LineMap, file: str) -> None:

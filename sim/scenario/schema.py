@@ -348,7 +348,9 @@ class ActionEffects(Cited):
     remove_ties: list[TieRef] = []
     approval: Signed = Field(default=0.0, description="change of the actor's own approval")
     target_approval: Signed = Field(default=0.0, description="change of the target's approval")
-    pair_tension: Signed = Field(default=0.0, description="for mediation: change of the pair's tension")
+    pair_tension: Signed = Field(
+        default=0.0, description="for mediation: change of the pair's tension"
+    )
 
 
 class Action(Cited):

@@ -17,12 +17,16 @@ def summary(loaded) -> str:
     cited = sum(1 for v in loaded.provenance.values() if v.startswith("source:"))
     assumed = len(loaded.provenance) - cited
     states = sum(1 for a in s.actors.values() if a.kind == "state")
+    outside = sum(1 for e in s.events.values()
+                  if e.date and not s.meta.start <= e.date <= s.meta.end)
+    note = f"\n  {outside} dated events fall outside the scenario's months and never fire" \
+        if outside else ""
     return (
         f"{loaded.path}: ok - {s.meta.title} ({s.meta.start} to {s.meta.end})\n"
         f"  actors {len(s.actors)} ({states} states, {len(s.actors) - states} groups), "
         f"issues {len(s.issues)}, events {len(s.events)}, levers {len(s.levers)}, "
         f"actions {len(loaded.catalogue.actions)}\n"
-        f"  numbers: {cited} cited, {assumed} assumed"
+        f"  numbers: {cited} cited, {assumed} assumed{note}"
     )
 
 

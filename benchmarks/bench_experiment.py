@@ -1,0 +1,215 @@
+"""Benchmark: the experiment runner against ``mesa.batch_run`` on the same model.
+
+What the issue asks: run the same ensemble with this project's experiment runner
+(:func:`sim.experiments.run_experiment`) and with Mesa's own ``mesa.batch_run`` (through a thin
+adapter model below), on 1 and 2 processes each, and report
+
+- the throughput ratio (runs per second of the runner / of ``batch_run``),
+- the parallel efficiency from 1 to 2 workers (speed-up / 2) of each,
+- the peak memory (resident set size of the process and all its children, sampled with psutil)
+  at 1,000 against 20,000 runs: the runner streams results to part files, so its memory should
+  stay flat; ``batch_run`` keeps every result in a list.
+
+The defaults are small (20 and 200 runs of the twelve-month classroom scenario) so that the
+benchmark finishes in a few minutes on a shared machine. The issue's sizes::
+
+    python3 benchmarks/bench_experiment.py --runs 1000 20000
+
+Other options: ``--workers 1 2``, ``--scenario scenarios/thaw_2023.yaml``, ``--skip-mesa``.
+Each configuration runs in a fresh child process, so that imports, caches and memory of one do
+not flatter the next. This is not a test: it prints a table and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import mesa  # note: importing Mesa sets the multiprocessing start method to "spawn"
+
+from sim.model import DisputeModel
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "scenarios" / "classroom.yaml"
+SEED = 1234
+SAMPLE_SECONDS = 0.05
+
+
+# --- the adapter: the dispute model as mesa.batch_run expects it ------------------------------
+
+_LOADED: dict[str, Any] = {}
+
+
+def _loaded(path: str) -> Any:
+    """One scenario load per process, as the experiment runner's worker cache does."""
+    if path not in _LOADED:
+        from sim.scenario import load_scenario
+
+        _LOADED[path] = load_scenario(path)
+    return _LOADED[path]
+
+
+class BatchAdapter(mesa.Model):
+    """One run of the dispute model as ``mesa.batch_run`` expects it: collects each key dyad's
+    tension and cooperation every month (about what the runner keeps in runs.parquet)."""
+
+    def __init__(self, scenario: str, seed: int):
+        super().__init__(rng=seed)
+        self.inner = DisputeModel(_loaded(scenario), seed)
+        reporters = {}
+        for dyad in self.inner.scenario.meta.key_dyads:
+            reporters[f"{dyad} tension"] = _reporter(dyad, "tension")
+            reporters[f"{dyad} cooperation"] = _reporter(dyad, "cooperation")
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+
+    def step(self) -> None:
+        self.inner.step()
+        self.running = self.inner.running
+        self.datacollector.collect(self)
+
+
+def _reporter(dyad: str, column: str) -> Any:
+    index = 2 if column == "tension" else 3
+
+    def report(model: Any) -> float:
+        return next(float(row[index]) for row in reversed(model.inner.rows_trajectories)
+                    if row[1] == dyad)
+    return report
+
+
+# --- one configuration, in a child process ----------------------------------------------------
+
+
+def child(backend: str, runs: int, workers: int, scenario: str) -> None:
+    started = time.perf_counter()
+    if backend == "runner":
+        _run_with_runner(runs, workers, scenario)
+    else:
+        _run_with_batch_run(runs, workers, scenario)
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def _run_with_runner(runs: int, workers: int, scenario: str) -> None:
+    from sim.experiments import load_experiment, run_experiment
+
+    with tempfile.TemporaryDirectory() as tmp:
+        exp_path = Path(tmp) / "bench.yaml"
+        exp_path.write_text(
+            f"title: benchmark\nscenario: {scenario}\nruns: {runs}\nseed: {SEED}\n"
+            "design: {kind: grid}\noutcomes:\n"
+            "  cohesion: {kind: final_cohesion}\noutput: {runs_per_part: 50, figures: false}\n",
+            encoding="utf-8")
+        run_experiment(load_experiment(exp_path), Path(tmp) / "out", workers=workers,
+                       progress=False, figures=False)
+
+
+def _run_with_batch_run(runs: int, workers: int, scenario: str) -> None:
+    from sim.experiments.design import run_seeds
+
+    seeds = run_seeds(SEED, 1, runs)[0]
+    results = mesa.batch_run(BatchAdapter, parameters={"scenario": scenario, "seed": seeds},
+                             number_processes=workers, iterations=1, data_collection_period=1,
+                             max_steps=10_000, display_progress=False)
+    assert len(results) >= runs
+
+
+# --- the parent: run every configuration, watch its memory ------------------------------------
+
+
+def tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for p in procs:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def measure(backend: str, runs: int, workers: int, scenario: str) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", backend, str(runs), str(workers), scenario]
+    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def watch() -> None:
+        while proc.poll() is None:
+            peak[0] = max(peak[0], tree_rss(proc.pid))
+            time.sleep(SAMPLE_SECONDS)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, _ = proc.communicate()
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{backend} with {workers} workers and {runs} runs failed")
+    seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
+    return {"seconds": seconds, "rate": runs / seconds, "peak_mb": peak[0] / 2**20}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, nargs=2, default=[20, 200], metavar=("SMALL", "LARGE"),
+                        help="the two ensemble sizes (the issue asks 1000 and 20000)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
+    parser.add_argument("--skip-mesa", action="store_true", help="only time the runner")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        backend, runs, workers, scenario = args.child
+        child(backend, int(runs), int(workers), scenario)
+        return 0
+    backends = ["runner"] + ([] if args.skip_mesa else ["batch_run"])
+    results: dict[tuple[str, int, int], dict[str, float]] = {}
+    print(f"scenario {args.scenario}; runs {args.runs}; workers {args.workers}")
+    print(f"{'backend':<10} {'workers':>7} {'runs':>7} {'seconds':>9} {'runs/s':>8} "
+          f"{'peak MB':>8}")
+    for runs in args.runs:
+        for workers in args.workers:
+            for backend in backends:
+                r = measure(backend, runs, workers, args.scenario)
+                results[(backend, runs, workers)] = r
+                print(f"{backend:<10} {workers:>7} {runs:>7} {r['seconds']:>9.1f} "
+                      f"{r['rate']:>8.2f} {r['peak_mb']:>8.0f}", flush=True)
+    report(results, backends, args.runs, args.workers)
+    return 0
+
+
+def report(results: dict, backends: list[str], sizes: list[int], workers: list[int]) -> None:
+    large = sizes[-1]
+    print()
+    if "batch_run" in backends:
+        for w in workers:
+            ratio = results[("runner", large, w)]["rate"] / results[("batch_run", large, w)]["rate"]
+            print(f"throughput ratio runner / batch_run at {large} runs, {w} workers: "
+                  f"{ratio:.2f}")
+    if len(workers) >= 2:
+        w1, w2 = workers[0], workers[1]
+        for b in backends:
+            speedup = results[(b, large, w2)]["rate"] / results[(b, large, w1)]["rate"]
+            print(f"parallel efficiency of {b} from {w1} to {w2} workers at {large} runs: "
+                  f"{speedup / (w2 / w1):.0%} (speed-up {speedup:.2f})")
+    for b in backends:
+        for w in workers:
+            small_mb = results[(b, sizes[0], w)]["peak_mb"]
+            large_mb = results[(b, large, w)]["peak_mb"]
+            print(f"peak memory of {b}, {w} workers: {small_mb:.0f} MB at {sizes[0]} runs, "
+                  f"{large_mb:.0f} MB at {large} runs")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

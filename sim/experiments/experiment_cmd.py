@@ -1,0 +1,68 @@
+"""``sim experiment FILE [--runs N] [--workers W] [--scheduler ADDRESS] [--resume] [--out DIR]``:
+run an experiment file and write its tables, figures and manifest into one folder.
+
+Exit codes: 0 when every run succeeded; 1 when some runs failed (each is recorded in
+``outcomes.csv`` with its seed and error, and the others were completed); 2 for a bad experiment
+or scenario file or bad arguments (located messages, no traceback); 130 when interrupted
+(finish later with ``--resume``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sim.errors import fail
+
+EXIT_SOME_FAILED = 1
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="experiment file (experiments/*.yaml)")
+    parser.add_argument("--runs", type=int, default=None,
+                        help="runs per design point (default: the file's `runs`)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: all cores, at most 8; "
+                             "1 runs in this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on an existing Dask cluster, e.g. tcp://host:8786 "
+                             "(its workers must see the scenario files)")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish an interrupted experiment in --out: run only what is "
+                             "missing")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: runs/experiment-<file name>)")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.ensemble import default_workers
+    from sim.experiments.runner import run_experiment
+    from sim.experiments.schema import load_experiment
+
+    if args.runs is not None and args.runs < 1:
+        raise fail("--runs", "expected at least 1 run per design point")
+    if args.workers is not None and args.workers < 1:
+        raise fail("--workers", "expected at least 1 worker")
+    exp = load_experiment(args.file)
+    out = args.out or Path("runs") / f"experiment-{args.file.stem}"
+    workers = args.workers or default_workers()
+    result = run_experiment(exp, out, runs=args.runs, workers=workers, scheduler=args.scheduler,
+                            resume=args.resume, progress=not args.quiet,
+                            figures=not args.no_figures)
+    resumed = result.runs - result.ran
+    print(f"{exp.file.title}: {len(result.points)} design points x "
+          f"{result.runs // max(len(result.points), 1)} runs = {result.runs} runs"
+          + (f" ({resumed} already done, resumed)" if resumed else ""))
+    print(f"  failed: {result.failed}   wall time: {result.seconds:.1f} s   "
+          f"runs per second: {result.rate:.2f}   workers: {result.backend}")
+    print(f"results: {out}/ (outcomes.csv, summary.csv, runs.parquet, manifest.json"
+          + (", comparisons.csv" if (out / "comparisons.csv").is_file() else "")
+          + (", sensitivity.csv" if (out / "sensitivity.csv").is_file() else "")
+          + (", figures/" if (out / "figures").is_dir() else "") + ")")
+    if result.failed:
+        print(f"{result.failed} runs failed: see the `status` and `error` columns of "
+              f"{out / 'outcomes.csv'} (exit code {EXIT_SOME_FAILED})")
+        return EXIT_SOME_FAILED
+    return 0

@@ -1,0 +1,475 @@
+"""The experiment file format (``experiments/README.md``) as pydantic models, and its loading.
+
+An experiment file is read like a scenario: safe YAML with line numbers
+(:func:`sim.scenario.yamlio.read_yaml`), validated against these models with every problem
+located as ``file:line: path: expected`` and misspellings answered with a did-you-mean
+(:func:`sim.scenario.loader._validate`). The ``design`` and each outcome are dispatched on their
+``kind`` first, so that an error names the fields of *that* kind. Checks that need the scenario
+(factor paths, dyads, actions, months) are in :mod:`sim.experiments.checks`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
+
+from sim.errors import InputError, Problem
+from sim.scenario.checks import _Reporter
+from sim.scenario.loader import _did_you_mean, _validate
+from sim.scenario.schema import Id, Month, Strict
+from sim.scenario.yamlio import LineMap, read_yaml
+
+# A value a design may give to a scenario field (a lever setting, a parameter, a month...);
+# null empties an optional field (e.g. `negotiation.on_table: null`: no package on the table).
+Scalar = bool | int | float | str | None
+DOTTED_RE = r"^[A-Za-z_][A-Za-z0-9_+\-]*(\.[A-Za-z0-9_+\-]+)*$"
+DottedPath = Annotated[str, Field(pattern=DOTTED_RE, max_length=200)]
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    if len({repr(v) for v in values}) != len(values):
+        raise ValueError("values must be distinct")
+    return values
+
+
+Levels = Annotated[list[Scalar], Field(min_length=1, max_length=1000), AfterValidator(_distinct)]
+
+
+# --- designs ----------------------------------------------------------------------------------
+
+
+class Range(Strict):
+    """A continuous factor: sampled uniformly between ``low`` and ``high``."""
+
+    low: float
+    high: float
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low < self.high:
+            raise ValueError(f"expected low < high (got {self.low} and {self.high})")
+        return self
+
+
+class GridDesign(Strict):
+    """Full factorial: every combination of the listed values (none: one baseline point)."""
+
+    kind: Literal["grid"]
+    factors: dict[DottedPath, Levels] = {}
+
+
+class PointsDesign(Strict):
+    """Named design points, each a set of overrides."""
+
+    kind: Literal["points"]
+    points: dict[Id, dict[DottedPath, Scalar]] = Field(min_length=1, max_length=10_000)
+
+
+class LatinHypercubeDesign(Strict):
+    """Latin hypercube sample of the ranges (McKay et al. 1979; scipy.stats.qmc)."""
+
+    kind: Literal["latin_hypercube"]
+    samples: int = Field(ge=2, le=100_000)
+    factors: dict[DottedPath, Range] = Field(min_length=1)
+
+
+def _power_of_two(n: int) -> int:
+    if n & (n - 1):
+        raise ValueError(f"expected a power of two (Sobol' sequences need one), e.g. "
+                         f"{1 << max(1, n.bit_length() - 1)} or {1 << n.bit_length()}")
+    return n
+
+
+class SobolDesign(Strict):
+    """Saltelli's scheme for Sobol' indices (Saltelli 2002; Saltelli et al. 2010; SALib)."""
+
+    kind: Literal["sobol"]
+    samples: Annotated[int, Field(ge=2, le=65_536), AfterValidator(_power_of_two)]
+    second_order: bool = False
+    factors: dict[DottedPath, Range] = Field(min_length=2)
+
+
+class MorrisDesign(Strict):
+    """Morris elementary effects (Morris 1991; Campolongo et al. 2007; SALib)."""
+
+    kind: Literal["morris"]
+    trajectories: int = Field(ge=2, le=10_000)
+    levels: int = Field(default=4, ge=2, le=32, multiple_of=2)
+    factors: dict[DottedPath, Range] = Field(min_length=2)
+
+
+DESIGNS: dict[str, type[BaseModel]] = {
+    "grid": GridDesign,
+    "points": PointsDesign,
+    "latin_hypercube": LatinHypercubeDesign,
+    "sobol": SobolDesign,
+    "morris": MorrisDesign,
+}
+SAMPLED = ("latin_hypercube", "sobol", "morris")
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+class _OutcomeBase(Strict):
+    label: str = Field(default="", max_length=120)
+
+
+# `from` is a Python keyword, so the window's fields are declared through create_model.
+_Window: type[BaseModel] = create_model(
+    "_Window", __base__=_OutcomeBase, **{"from": (Month | None, None), "to": (Month | None, None)}
+)
+
+
+class MeanTension(_Window):
+    kind: Literal["mean_tension"]
+    dyad: str
+
+
+class MeanCooperation(_Window):
+    kind: Literal["mean_cooperation"]
+    dyad: str
+
+
+class GoldsteinSum(_Window):
+    kind: Literal["goldstein_sum"]
+    dyad: str
+
+
+IndexName = Literal["regional_tension", "trilateral_cohesion", "agreements_in_force",
+                    "coercive_acts"]
+
+
+class MeanIndex(_Window):
+    kind: Literal["mean_index"]
+    index: IndexName
+
+
+class FinalCohesion(_OutcomeBase):
+    kind: Literal["final_cohesion"]
+    at: Month | None = None
+
+
+class CoerciveActs(_Window):
+    kind: Literal["coercive_acts"]
+
+
+class EventCount(_Window):
+    kind: Literal["event_count"]
+    actions: list[Id] = []
+    actor: str | None = None
+    target: str | None = None
+    quad_class: list[Literal[1, 2, 3, 4]] = []
+    scripted: bool | None = None
+
+
+class _AgreementFilter(_Window):
+    """Agreements signed within [from, to] (default: the whole run, so inherited deals such as
+    one signed before the scenario starts are left out), optionally by kind or id."""
+
+    victims_included: bool | None = None
+    id: Id | None = None
+
+
+class MonthsToFirstAgreement(_AgreementFilter):
+    kind: Literal["months_to_first_agreement"]
+
+
+class AgreementSurvives(_AgreementFilter):
+    kind: Literal["agreement_survives"]
+    until: Month | None = None
+    for_months: int | None = Field(default=None, ge=1, le=1200)
+    if_none: Literal["missing", "zero"] = "missing"
+
+    @model_validator(mode="after")
+    def _one_horizon(self) -> AgreementSurvives:
+        if self.until is not None and self.for_months is not None:
+            raise ValueError("give either until or for_months, not both")
+        return self
+
+
+class MonthsInForce(_AgreementFilter):
+    kind: Literal["months_in_force"]
+    if_none: Literal["missing", "zero"] = "missing"
+
+
+class AgreementsSigned(_AgreementFilter):
+    kind: Literal["agreements_signed"]
+
+
+class Collapses(_AgreementFilter):
+    kind: Literal["collapses"]
+
+
+class Plugin(_OutcomeBase):
+    """The value a plug-in Python model function returns under this outcome's name."""
+
+    kind: Literal["plugin"]
+
+
+OUTCOMES: dict[str, type[BaseModel]] = {
+    m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in (MeanTension, MeanCooperation, GoldsteinSum, MeanIndex, FinalCohesion, CoerciveActs,
+              EventCount, MonthsToFirstAgreement, AgreementSurvives, MonthsInForce,
+              AgreementsSigned, Collapses, Plugin)
+}
+
+# --- the file ---------------------------------------------------------------------------------
+
+Selector = Id | dict[DottedPath, Scalar]
+
+
+class Comparison(Strict):
+    """A against B: the design points each selector matches, pooled."""
+
+    a: Selector
+    b: Selector
+    outcomes: list[Id] = []
+    label: str = Field(default="", max_length=120)
+
+
+class Analysis(Strict):
+    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
+    resamples: int = Field(default=2000, ge=100, le=100_000)
+
+
+class Output(Strict):
+    dyads: Literal["key", "all", "none"] | list[str] = "key"
+    runs_per_part: int = Field(default=10, ge=1, le=100_000)
+    figures: bool = True
+
+
+class ExperimentFile(Strict):
+    title: str = Field(min_length=1, max_length=200)
+    question: str = ""
+    scenario: str | None = None
+    scenarios: dict[Id, str] | None = Field(default=None, min_length=1)
+    runs: int = Field(ge=1, le=1_000_000)
+    seed: int = Field(ge=0, lt=2**32)
+    set: dict[DottedPath, Scalar] = {}
+    design: dict[str, Any]
+    outcomes: dict[Id, dict[str, Any]] = Field(min_length=1)
+    comparisons: dict[Id, Comparison] = {}
+    analysis: Analysis = Analysis()
+    output: Output = Output()
+
+    @model_validator(mode="after")
+    def _one_scenario_key(self) -> ExperimentFile:
+        if self.scenario is not None and self.scenarios is not None:
+            raise ValueError("give either scenario or scenarios, not both")
+        return self
+
+
+# --- the loaded experiment --------------------------------------------------------------------
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: the file's settings with its design and outcomes typed."""
+
+    file: ExperimentFile
+    design: Any
+    outcomes: dict[str, Any]
+    path: Path
+    sha256: str = ""
+    lines: LineMap = field(default_factory=dict)
+    scenarios: dict[str, Path] = field(default_factory=dict)
+    loaded: dict[str, Any] = field(default_factory=dict)  # label -> baseline LoadedScenario
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+    @property
+    def factors(self) -> list[str]:
+        """The dotted paths the design varies, in file order."""
+        if isinstance(self.design, PointsDesign):
+            paths: dict[str, None] = {}
+            for point in self.design.points.values():
+                paths.update(dict.fromkeys(point))
+            return list(paths)
+        return list(self.design.factors)
+
+    def outcome_label(self, name: str) -> str:
+        return self.outcomes[name].label or describe_outcome(self.outcomes[name])
+
+
+def outcome_params(spec: BaseModel) -> dict[str, Any]:
+    """An outcome spec as a plain dict (what workers receive: small and picklable)."""
+    return spec.model_dump()
+
+
+def describe_outcome(spec: BaseModel) -> str:
+    """A readable default label, e.g. 'mean tension JPN-KOR, 2023-06..2028-12'."""
+    p = spec.model_dump()
+    words = p["kind"].replace("_", " ")
+    what = p.get("dyad") or p.get("index") or ""
+    start, end = p.get("from"), p.get("to")
+    window = (f"{start} to {end}" if start and end else f"from {start}" if start
+              else f"to {end}" if end else "")
+    return ", ".join(x for x in (f"{words} {what}".strip(), window) if x)
+
+
+def load_experiment(path: str | Path, require_scenario: bool = True) -> Experiment:
+    """Read and validate an experiment file, and check it against its scenarios (see
+    :mod:`sim.experiments.checks`); raise InputError listing every problem found.
+
+    ``require_scenario=False`` admits a file without scenarios, for a plug-in Python model.
+    """
+    path = Path(path)
+    data, lines = read_yaml(path)
+    name = str(path)
+    if not isinstance(data, dict):
+        raise InputError([Problem(name, 1, "", "expected a mapping (title, scenario, runs, ...)")])
+    top = _validate(ExperimentFile, data, lines, name)
+    problems: list[Problem] = []
+    design = _typed(DESIGNS, top.design, lines, name, ("design",), problems)
+    outcomes = {key: _typed(OUTCOMES, spec, lines, name, ("outcomes", key), problems)
+                for key, spec in top.outcomes.items()}
+    if problems:
+        raise InputError(problems)
+    experiment = Experiment(file=top, design=design, outcomes=outcomes, path=path,
+                            sha256=hashlib.sha256(path.read_bytes()).hexdigest(), lines=lines)
+    experiment.scenarios = _scenario_paths(experiment, require_scenario)
+    problems = _check_structure(experiment)
+    if experiment.scenarios:
+        from sim.experiments.checks import check_against_scenarios
+
+        try:
+            experiment.loaded = check_against_scenarios(experiment)
+        except InputError as err:
+            problems += err.problems
+    if problems:
+        raise InputError(problems)
+    return experiment
+
+
+def _typed(kinds: dict[str, type[BaseModel]], data: Any, lines: LineMap, file: str,
+           prefix: tuple[str, ...], problems: list[Problem]) -> Any:
+    """Validate ``data`` against the model its ``kind`` names; collect located problems."""
+    where = _line(lines, prefix, file)
+    dotted = ".".join(prefix)
+    options = ", ".join(kinds)
+    if not isinstance(data, dict):
+        problems.append(Problem(*where, dotted, f"expected a mapping with a kind ({options})"))
+        return None
+    kind = data.get("kind")
+    if kind is None:
+        problems.append(Problem(*where, f"{dotted}.kind",
+                                f"required field is missing (one of: {options})"))
+        return None
+    if kind not in kinds:
+        hint = _did_you_mean(str(kind), list(kinds))
+        problems.append(Problem(*_line(lines, (*prefix, "kind"), file), f"{dotted}.kind",
+                                f"unknown kind {kind!r}{hint} (expected one of: {options})"))
+        return None
+    sub = {k[len(prefix):]: v for k, v in lines.items() if k[: len(prefix)] == prefix}
+    try:
+        return _validate(kinds[kind], data, sub, file)
+    except InputError as err:
+        problems.extend(Problem(p.file, p.line, ".".join(x for x in (dotted, p.path) if x),
+                                p.message) for p in err.problems)
+        return None
+
+
+def _line(lines: LineMap, key: tuple[str, ...], file: str) -> tuple[str, int]:
+    while key and key not in lines:
+        key = key[:-1]
+    return lines.get(key, (file, 1))
+
+
+def _scenario_paths(exp: Experiment, require: bool) -> dict[str, Path]:
+    """Scenario label -> path, relative to the experiment file's folder."""
+    f, base = exp.file, exp.path.parent
+    if f.scenario is not None:
+        return {Path(f.scenario).stem: base / f.scenario}
+    if f.scenarios:
+        return {label: base / p for label, p in f.scenarios.items()}
+    if require:
+        raise InputError([Problem(str(exp.path), 1, "scenario",
+                                  "required field is missing (or give `scenarios:`)")])
+    return {}
+
+
+def _check_structure(exp: Experiment) -> list[Problem]:
+    """Checks between parts of the file: comparisons name outcomes and design points that exist;
+    no path is both fixed (`set`) and varied (`design`)."""
+    r = _Reporter(exp.lines, exp.name)
+    for path in exp.factors:
+        if path in exp.file.set:
+            r.add(("set", path), "also varied by the design; set it in one place only")
+    columns = set(short_names(exp.factors).values()) | set(RESERVED_COLUMNS)
+    for name in exp.outcomes:
+        if name in columns:
+            r.add(("outcomes", name), "this name is taken by a factor or a fixed column of "
+                  "outcomes.csv; choose another")
+    for cid, comp in exp.file.comparisons.items():
+        base = ("comparisons", cid)
+        if exp.design.kind in SAMPLED:
+            r.add(base, f"comparisons need a grid or points design, not {exp.design.kind}")
+            continue
+        for j, name in enumerate(comp.outcomes):
+            r.member((*base, "outcomes", j), name, exp.outcomes, "outcome")
+        for side in ("a", "b"):
+            _check_selector(r, exp, (*base, side), getattr(comp, side))
+    return r.problems
+
+
+def _check_selector(r: _Reporter, exp: Experiment, where: tuple, selector: Any) -> None:
+    """A selector is a point name (points design), a scenario label, or factor values."""
+    if isinstance(selector, str):
+        names = [*exp.scenarios]
+        if isinstance(exp.design, PointsDesign):
+            names = [*exp.design.points, *names]
+        r.member(where, selector, names, "design point or scenario")
+        return
+    for key, value in selector.items():
+        if key == "scenario":
+            r.member((*where, key), str(value), exp.scenarios, "scenario")
+            continue
+        if not r.member((*where, key), key, exp.factors, "factor"):
+            continue
+        levels = factor_levels(exp, key)
+        if not any(_same(value, level) for level in levels):
+            r.member((*where, key), str(value), [str(v) for v in levels], f"value of {key}")
+
+
+def factor_levels(exp: Experiment, path: str) -> list[Any]:
+    """The values a grid or points design gives a factor, in order of appearance."""
+    if isinstance(exp.design, GridDesign):
+        return list(exp.design.factors.get(path, []))
+    levels: list[Any] = []
+    for point in exp.design.points.values():
+        if path in point and not any(_same(point[path], v) for v in levels):
+            levels.append(point[path])
+    return levels
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as design values: 0.1 == 0.1, 'envoy' == 'envoy', but True != 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return math.isclose(a, b, rel_tol=1e-12, abs_tol=0.0)
+    return a == b
+
+
+def short_names(paths: list[str]) -> dict[str, str]:
+    """A column name per factor: the lever's name for ``levers.X.setting``, else the last part
+    of the path; the whole path where two would clash."""
+    def short(p: str) -> str:
+        parts = p.split(".")
+        if len(parts) == 3 and parts[0] == "levers" and parts[2] == "setting":
+            return parts[1]
+        return parts[-1]
+    names = [short(p) for p in paths]
+    return {p: (n if names.count(n) == 1 and n not in RESERVED_COLUMNS else p)
+            for p, n in zip(paths, names, strict=True)}
+
+
+RESERVED_COLUMNS = ("point", "scenario", "replicate", "seed", "status", "error", "outcome")

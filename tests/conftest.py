@@ -1,0 +1,24 @@
+"""Shared fixtures: the shipped scenarios, loaded once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+
+
+@pytest.fixture(scope="session")
+def history():
+    return load_scenario(SCENARIOS / "history_2018_2023.yaml")
+
+
+@pytest.fixture(scope="session")
+def history_short():
+    """The history scenario cut to 2018-2019: enough for mechanism tests, quick to run."""
+    return load_scenario(SCENARIOS / "history_2018_2023.yaml", {"meta.end": "2019-12"})

@@ -1,0 +1,157 @@
+"""The monthly choice (sim.decision): feasibility, utility components and the logit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim import decision
+from sim.decision import COMPONENTS, Option, logit_probabilities, utility_components
+from sim.model import DisputeModel
+
+
+def fresh_model(loaded, seed: int = 1) -> DisputeModel:
+    model = DisputeModel(loaded, seed)
+    model.snapshot()
+    return model
+
+
+def components(model, actor: str, action: str, *targets: str) -> dict[str, float]:
+    agent = model.agent_by_id[actor]
+    values = utility_components(model, agent, Option(action, tuple(targets)))
+    return dict(zip(COMPONENTS, values, strict=True))
+
+
+@given(st.lists(st.floats(-5, 5), min_size=1, max_size=30), st.floats(0.01, 5))
+def test_logit_probabilities_are_a_distribution(utilities, temperature):
+    p = logit_probabilities(np.array(utilities), temperature)
+    assert np.all(p >= 0) and p.sum() == pytest.approx(1.0)
+    assert p[int(np.argmax(utilities))] == pytest.approx(p.max())
+
+
+def test_lower_temperature_concentrates_choice():
+    u = np.array([0.0, 0.1, 0.2])
+    assert logit_probabilities(u, 0.01)[2] > logit_probabilities(u, 1.0)[2]
+
+
+def test_doing_nothing_is_always_feasible_and_worth_zero(history):
+    model = fresh_model(history)
+    for agent in model.actor_agents:
+        options = decision.feasible_options(model, agent)
+        assert options[0] == Option("wait")
+        assert all(v == 0 for v in utility_components(model, agent, options[0]))
+
+
+def test_preconditions_follow_ties(history):
+    model = fresh_model(history)
+    jpn = model.agent_by_id["JPN"]
+    names = {(o.action, o.targets) for o in decision.feasible_options(model, jpn)}
+    # white list in force: it can be removed, not restored; no controls yet to lift
+    assert ("remove_from_white_list", ("KOR",)) in names
+    assert ("restore_white_list", ("KOR",)) not in names
+    assert ("lift_export_controls", ("KOR",)) not in names
+    model.world.ties.add(("export_controls", "JPN", "KOR"))
+    names = {(o.action, o.targets) for o in decision.feasible_options(model, jpn)}
+    assert ("lift_export_controls", ("KOR",)) in names
+    assert ("impose_export_controls", ("KOR",)) not in names
+
+
+def test_kind_and_tags_restrict_the_repertoire(history):
+    model = fresh_model(history)
+    actions = {o.action for o in decision.feasible_options(model, model.agent_by_id["JPN"])}
+    assert "missile_test" not in actions  # only for actors tagged missile_power
+    assert "lawsuit" not in actions  # only for groups
+    group = {o.action for o in decision.feasible_options(model, model.agent_by_id["VICTIMS"])}
+    assert "lawsuit" in group and "impose_export_controls" not in group
+
+
+def test_mediation_needs_a_posture(history):
+    passive = fresh_model(history)
+    usa = passive.agent_by_id["USA"]
+    assert not any(o.action == "envoy_mediation" for o in usa.candidates)
+    from sim.scenario import load_scenario
+
+    envoy = load_scenario(history.path, {"levers.us_mediation.setting": "envoy"})
+    model = fresh_model(envoy)
+    assert any(o.action == "envoy_mediation" and set(o.targets) == {"JPN", "KOR"}
+               for o in model.agent_by_id["USA"].candidates)
+
+
+def test_reciprocity_answers_hostility_received(history):
+    model = fresh_model(history)
+    i, j = model.world.index["KOR"], model.world.index["JPN"]
+    before = components(model, "KOR", "criticise", "JPN")["reciprocity"]
+    model.world.received[i, j] = -0.5  # Tokyo has been hostile to Seoul
+    model.snapshot()
+    after = components(model, "KOR", "criticise", "JPN")
+    assert after["reciprocity"] > before
+    assert components(model, "KOR", "praise", "JPN")["reciprocity"] < 0
+    model.world.given[i, j] = -0.5  # ... and Seoul has already answered in kind
+    model.snapshot()
+    assert components(model, "KOR", "criticise", "JPN")["reciprocity"] == pytest.approx(0)
+
+
+def test_coercion_expects_a_concession_that_grows_with_the_gap(history):
+    model = fresh_model(history)
+    k = model.world.issue_index["compensation"]
+    model.world.status_quo[k] = 0.6
+    near = components(model, "JPN", "remove_from_white_list", "KOR")["position"]
+    model.world.status_quo[k] = 0.1  # after the rulings: far from Tokyo's 1965 position
+    far = components(model, "JPN", "remove_from_white_list", "KOR")["position"]
+    assert far > near
+
+
+def test_common_ally_pressure_penalises_hostility_between_its_allies(history):
+    from sim.scenario import load_scenario
+
+    weak = fresh_model(history)
+    strong = fresh_model(load_scenario(history.path, {"levers.us_mediation.setting": "envoy"}))
+    hostile_weak = components(weak, "JPN", "impose_export_controls", "KOR")["alliance"]
+    hostile_strong = components(strong, "JPN", "impose_export_controls", "KOR")["alliance"]
+    assert hostile_strong < hostile_weak < 0
+    assert components(strong, "JPN", "praise", "KOR")["alliance"] > 0
+
+
+def test_common_threat_favours_security_cooperation(history):
+    model = fresh_model(history)
+    calm = components(model, "JPN", "joint_drills", "USA")["threat"]
+    model.world.threat[model.world.index["JPN"]] = 0.8  # Pyongyang has been testing missiles
+    model.snapshot()
+    threatened = components(model, "JPN", "joint_drills", "USA")
+    assert threatened["threat"] > calm
+    assert components(model, "JPN", "impose_export_controls", "KOR")["threat"] < 0
+
+
+def test_election_raises_the_weight_of_the_home_audience(history):
+    model = fresh_model(history)
+    model.month_index = model.months.index("2018-01")
+    model.snapshot()
+    quiet = components(model, "JPN", "threaten", "KOR")["domestic"]
+    model.month_index = model.months.index("2019-03")  # four months before the 2019 election
+    model.snapshot()
+    campaign = components(model, "JPN", "threaten", "KOR")["domestic"]
+    assert campaign > quiet > 0
+
+
+def test_disposition_comes_from_levers(history):
+    from sim.scenario import load_scenario
+
+    high = fresh_model(load_scenario(history.path,
+                                     {"levers.pyongyang_provocation.setting": "high"}))
+    low = fresh_model(load_scenario(history.path, {"levers.pyongyang_provocation.setting": "low"}))
+    assert components(high, "PRK", "missile_test", "JPN")["disposition"] > 0
+    assert components(low, "PRK", "missile_test", "JPN")["disposition"] < 0
+
+
+def test_every_decision_is_logged_with_its_breakdown(history_short):
+    from sim.model import simulate
+
+    model = simulate(history_short, 5)
+    chosen = [row for row in model.rows_events if row[7] is False and row[8] is not None]
+    assert chosen, "actors made no decisions at all"
+    for row in chosen:
+        parts, total = row[9:9 + len(COMPONENTS)], row[9 + len(COMPONENTS)]
+        assert sum(parts) == pytest.approx(total, abs=1e-5)
+        assert 0 < row[8] <= 1

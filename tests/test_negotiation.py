@@ -1,0 +1,69 @@
+"""Negotiation (sim.negotiation): bargaining, packages, proposals and acceptance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import negotiation
+from sim.model import DisputeModel, simulate
+from sim.scenario import load_scenario
+
+
+def model_at(loaded, seed=3):
+    model = DisputeModel(loaded, seed)
+    model.snapshot()
+    return model
+
+
+def test_bargaining_moves_negotiators_closer(history):
+    model = model_at(history)
+    before = negotiation.veto_distance(model)
+    for _ in range(12):
+        negotiation.bargaining_step(model)
+    assert negotiation.veto_distance(model) < before
+
+
+def test_mistrust_slows_concessions(history):
+    calm, tense = model_at(history), model_at(history)
+    calm.world.tension[:] = 0.0
+    tense.world.tension[:] = 0.9
+    for m in (calm, tense):
+        for _ in range(6):
+            negotiation.bargaining_step(m)
+    assert negotiation.veto_distance(calm) < negotiation.veto_distance(tense)
+
+
+def test_package_lies_between_the_veto_players(history):
+    model = model_at(history)
+    terms = negotiation.draft_package(model, include_victims=False)
+    idx = model.negotiation_issue_idx
+    lows = np.minimum(*(a.negotiating[idx] for a in model.veto_agents))
+    highs = np.maximum(*(a.negotiating[idx] for a in model.veto_agents))
+    assert np.all(terms >= lows - 1e-9) and np.all(terms <= highs + 1e-9)
+
+
+def test_including_the_victims_moves_the_package_their_way(history):
+    model = model_at(history)
+    k = model.negotiation_issues.index("compensation")
+    without = negotiation.draft_package(model, include_victims=False)
+    with_victims = negotiation.draft_package(model, include_victims=True)
+    victims = model.victims_agent.negotiating[model.negotiation_issue_idx][k]
+    assert abs(with_victims[k] - victims) < abs(without[k] - victims)
+
+
+def test_a_package_nearer_its_ideal_is_more_acceptable(history):
+    model = model_at(history)
+    jpn = model.agent_by_id["JPN"]
+    friendly = np.array([0.95, 0.2])  # Tokyo's own line on compensation and apology
+    hostile = np.array([0.0, 1.0])
+    gain = negotiation.acceptance_components(model, jpn, friendly, False).sum()
+    loss = negotiation.acceptance_components(model, jpn, hostile, False).sum()
+    assert gain > loss
+
+
+def test_a_package_on_the_table_is_signed_or_rejected_in_month_one():
+    scenario = load_scenario("scenarios/thaw_2023.yaml", {"meta.end": "2023-05"})
+    model = simulate(scenario, 11)
+    actions = [row[3] for row in model.rows_events if row[0] == "2023-03"]
+    assert "propose_settlement" in actions
+    assert "sign_agreement" in actions or "reject_proposal" in actions
