@@ -21,14 +21,18 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("sim.explain", "why did an actor do what it did in a run"),
     "bargain": ("sim.bargaining_cmd", "run the expected-utility bargaining kernel on a CSV table"),
     "plot": ("sim.plots.plot_cmd", "draw the figures of a run or experiment folder"),
+    "report": ("sim.report", "write a self-contained HTML debrief of a run folder"),
     "experiment": ("sim.experiments.experiment_cmd", "run an experiment file: a designed ensemble"),
+    "history": ("sim.history.history_cmd", "replay 2018-2023 and score it against the record"),
+    "play": ("sim.play", "play actors turn by turn in the terminal (hot seat), then debrief"),
+    "classroom": ("sim.classroom.server", "serve a classroom game: instructor and team pages"),
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sim",
-        description="Simulate the Japan-South Korea dispute and its effect on regional cooperation.",
+        description="Simulate the Japan-South Korea dispute and its effect on cooperation.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

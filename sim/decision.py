@@ -56,6 +56,7 @@ class Decision:
     components: np.ndarray  # (n_options, n_components), weighted
     probabilities: np.ndarray
     chosen: int
+    by_human: bool = False
 
     @property
     def option(self) -> Option:
@@ -219,7 +220,7 @@ def utility_components(model: DisputeModel, agent: ActorAgent, option: Option) -
         reciprocity_balance(model.snap_received, model.snap_given, i, targets) if targets else 0.0)
     domestic = _domestic(model, agent, action, targets, shifts, freshness)
     alliance = _alliance(model, i, action, targets)
-    threat = _threat(model, i, action, targets)
+    threat = _threat(model, i, action, targets, freshness)
     cost = -(action.cost + p.attention_cost)
     disposition = agent.inclinations.get(option.action, 0.0)
     return [
@@ -270,14 +271,14 @@ def _alliance(model, i: int, action, targets: list[int]) -> float:
     return value
 
 
-def _threat(model, i: int, action, targets: list[int]) -> float:
+def _threat(model, i: int, action, targets: list[int], freshness: float) -> float:
     threat = model.snap_threat[i]
     if not threat:
         return 0.0
     tags = set(action.tags)
     value = 0.0
     if tags & {"security_cooperation", "provocation"}:
-        value += threat
+        value += freshness * threat  # the tenth drill in a row reassures less than the first
     if "security_withdrawal" in tags:
         value -= threat
     hostility = max(-action.goldstein / 10.0, 0.0)

@@ -13,7 +13,7 @@ month-by-month loop (MODEL.md section 5):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import mesa
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from sim import negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
-from sim.decision import COMPONENTS, Decision
+from sim.decision import COMPONENTS, Decision, Option
 from sim.scenario import LoadedScenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.world import build_world, month_range, months_between
@@ -38,6 +38,7 @@ class RunRecord:
     indices: list[tuple]
     events: list[tuple]
     agreements: list[Agreement]
+    status_quo: list[tuple] = field(default_factory=list)  # (month, issue, value)
 
 
 class DisputeModel(mesa.Model):
@@ -73,11 +74,16 @@ class DisputeModel(mesa.Model):
         self.keep_decisions = keep_decisions
         self.decision_log: list[tuple[str, Decision, bool]] = []
         self.usage: dict[tuple[str, str], float] = {}
+        # human players (sim.play, sim.classroom): their packages and answers to packages
+        self.advice: dict[tuple[str, str], Decision] = {}
+        self.player_package: tuple[str, dict[str, float], bool] | None = None
+        self.player_answers: dict[str, bool] = {}
         self.impacts: list[tension.Impact] = []
         self.month_events: list[tuple] = []
         self.rows_trajectories: list[tuple] = []
         self.rows_indices: list[tuple] = []
         self.rows_events: list[tuple] = []
+        self.rows_status_quo: list[tuple] = []
         self._update_administrations()
         self._load_initial_agreements()
         self.running = True
@@ -141,13 +147,27 @@ class DisputeModel(mesa.Model):
     # --- the month ------------------------------------------------------------------------
 
     def step(self) -> None:
+        self.begin_month()
+        self.finish_month()
+
+    def begin_month(self) -> None:
+        """Fire the month's scripted events and let every actor decide; a game shows the human
+        players their situation and options at this point (see :mod:`sim.play`)."""
         self._update_administrations()
         self.impacts, self.month_events = [], []
         self.fire_scripted_events()
         self.snapshot()
         self.agents.do("decide")
+
+    def finish_month(self, choices: dict[str, Option] | None = None) -> None:
+        """Carry out the month: the AI's decisions, or a human player's ``choices`` for the
+        actors they play (the AI's own decision is kept in :attr:`advice` for the debrief)."""
         for agent in self.actor_agents:
-            self._carry_out(agent.decision)
+            decision = agent.decision
+            if choices and agent.actor_id in choices:
+                self.advice[(self.month, agent.actor_id)] = decision
+                decision = self.human_decision(decision, choices[agent.actor_id])
+            self._carry_out(decision)
         negotiation.negotiation_step(self)
         negotiation.agreements_step(self)
         p = self.params
@@ -156,6 +176,7 @@ class DisputeModel(mesa.Model):
         tension.update_memories(self.world, self.impacts, p.memory)
         w = self.world
         w.approval += p.approval_relaxation * (w.approval_base - w.approval)
+        self._fade_transient_shifts()
         self._update_usage()
         self._collect(goldstein)
         self.month_index += 1
@@ -163,12 +184,32 @@ class DisputeModel(mesa.Model):
             self.running = False
             self.month_index -= 1
 
+    def human_decision(self, ai: Decision, option: Option) -> Decision:
+        """The AI's decision with the human's option as the one chosen (same breakdowns)."""
+        if option not in ai.options:
+            from sim.errors import fail
+
+            raise fail(ai.actor, f"{option.action} -> {'+'.join(option.targets) or 'nobody'} "
+                                 f"is not feasible for {ai.actor} in {self.month}")
+        return Decision(ai.actor, ai.options, ai.components, ai.probabilities,
+                        ai.options.index(option), by_human=True)
+
     def _carry_out(self, decision: Decision) -> None:
         self.record_decision(decision)
         option = decision.option
         if "idle" in self.catalogue.actions[option.action].tags:
             return
-        self.log_action(decision.actor, option.action, list(option.targets), decision=decision)
+        self.log_action(decision.actor, option.action, list(option.targets), decision=decision,
+                        note="played by a human" if decision.by_human else "")
+
+    def _fade_transient_shifts(self) -> None:
+        """Statements, drills, tests and sanctions without an institutional change move the
+        status quo only for a while: their accumulated shift relaxes like tension does."""
+        w = self.world
+        fade = self.params.relaxation * w.transient
+        w.status_quo -= fade
+        w.transient -= fade
+        np.clip(w.status_quo, 0.0, 1.0, out=w.status_quo)
 
     def freshness(self, actor: str, action_id: str) -> float:
         """Repeating an act adds less each time: its effects on the status quo are scaled by
@@ -196,7 +237,7 @@ class DisputeModel(mesa.Model):
         self.impacts.append(tension.Impact(
             source=w.index[actor], targets=tuple(w.index[t] for t in targets),
             goldstein=action.goldstein, quad_class=action.quad_class,
-            security_cooperation="security_cooperation" in action.tags,
+            security_cooperation=bool({"security_cooperation", "alignment"} & set(action.tags)),
         ))
         if decision is not None:
             parts = decision.components[decision.chosen]
@@ -213,9 +254,15 @@ class DisputeModel(mesa.Model):
         action = self.catalogue.actions[action_id]
         effects, w = action.effects, self.world
         scale = self.freshness(actor, action_id)
+        # an act that changes institutions (ties) moves the status quo for good; any other
+        # act's effect is transient and fades (see _fade_transient_shifts)
+        lasting = bool(effects.add_ties or effects.remove_ties)
         for issue, delta in effects.status_quo.items():
             k = w.issue_index[issue]
-            w.status_quo[k] = min(1.0, max(0.0, w.status_quo[k] + scale * delta))
+            before = w.status_quo[k]
+            w.status_quo[k] = min(1.0, max(0.0, before + scale * delta))
+            if not lasting:
+                w.transient[k] += w.status_quo[k] - before
         if targets:
             for ref in effects.add_ties:
                 w.ties.add(w.resolve(ref, actor, targets[0]))
@@ -235,9 +282,9 @@ class DisputeModel(mesa.Model):
 
     def implement(self, tie: str, a: str, b: str, add: bool, note: str) -> None:
         """Add or lift a tie as part of an agreement, through the catalogue act that does it."""
-        field = "add_ties" if add else "remove_ties"
+        kind = "add_ties" if add else "remove_ties"
         for action_id, action in self.catalogue.actions.items():
-            for ref in getattr(action.effects, field):
+            for ref in getattr(action.effects, kind):
                 name, _, direction = ref.partition(":")
                 if name != tie:
                     continue
@@ -269,8 +316,8 @@ class DisputeModel(mesa.Model):
             i = w.index[actor]
             w.approval[i] = min(1.0, max(0.0, w.approval[i] + delta))
         source = event.attribute_to or (event.actor if event.actor in w.index else None)
-        for field, op in (("add_ties", w.ties.add), ("remove_ties", w.ties.discard)):
-            for ref in getattr(event.effects, field):
+        for kind, op in (("add_ties", w.ties.add), ("remove_ties", w.ties.discard)):
+            for ref in getattr(event.effects, kind):
                 name, _, direction = ref.partition(":")
                 ends = direction.split(">") if direction else [source, event.target[0]]
                 op(w.tie(name, ends[0], ends[1]))
@@ -294,6 +341,8 @@ class DisputeModel(mesa.Model):
             self.rows_trajectories.append((month, w.dyad_name(i, j), round(w.tension[i, j], 6),
                                            round(w.cooperation[i, j], 6),
                                            round(goldstein[i, j], 6), ties))
+        self.rows_status_quo.extend((month, issue, round(float(v), 6))
+                                    for issue, v in zip(w.issues, w.status_quo, strict=True))
         self.rows_indices.append((month, *self.regional_indices(),
                                   len(self.agreements.in_force()),
                                   sum(1 for q in self.month_events if q == 4)))
@@ -311,7 +360,7 @@ class DisputeModel(mesa.Model):
 
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
-                         self.agreements.all)
+                         self.agreements.all, self.rows_status_quo)
 
 
 def simulate(loaded: LoadedScenario, seed: int, keep_decisions: bool = False) -> DisputeModel:

@@ -19,8 +19,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import ratification
-from sim.agreements import Agreement, collapse_probability, hazard_terms, monthly_hazard
-from sim.agreements import administration_distance
+from sim.agreements import (
+    Agreement,
+    administration_distance,
+    collapse_probability,
+    hazard_terms,
+    monthly_hazard,
+)
 from sim.bargaining import bargaining_round
 from sim.decision import COMPONENTS, Decision, Option, logit_probabilities, spatial_gain
 
@@ -149,7 +154,7 @@ def negotiation_step(model: DisputeModel) -> None:
     vetoes = [a.actor_id for a in model.veto_agents]
     if any(model.agreements.in_force_between(a, b) for a in vetoes for b in vetoes if a < b):
         return
-    if model.month_index < model.next_proposal_month:
+    if model.month_index < model.next_proposal_month and model.player_package is None:
         return
     package = _tabled_package(model)
     if package is None:
@@ -165,6 +170,13 @@ def negotiation_step(model: DisputeModel) -> None:
 
 
 def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
+    if model.player_package is not None:  # a human player tables a package
+        proposer, terms_by_issue, included = model.player_package
+        model.player_package = None
+        terms = model.world.status_quo[model.negotiation_issue_idx].copy()
+        for issue, value in terms_by_issue.items():
+            terms[model.negotiation_issues.index(issue)] = value
+        return terms, included, proposer
     table = model.scenario.negotiation.on_table
     if table is not None and model.month_index == 0:
         idx = model.negotiation_issue_idx
@@ -183,6 +195,9 @@ def _accepted_by_all(model: DisputeModel, terms, included: bool, proposer: str) 
         if agent.actor_id == proposer:
             continue
         decision = respond(model, agent, terms, included)
+        if agent.actor_id in model.player_answers:  # a human player answers for this actor
+            decision.chosen = int(model.player_answers[agent.actor_id])
+            decision.by_human = True
         model.record_decision(decision, negotiation=True)
         if decision.chosen == 0:
             others = [v.actor_id for v in model.veto_agents if v is not agent]
@@ -256,6 +271,7 @@ def sign(model: DisputeModel, terms: np.ndarray, included: bool) -> Agreement:
         model.log_action(actor, model.action_by_tag["signature"], [v for v in vetoes if v != actor],
                          note=f"signs {agreement.id}")
     model.world.status_quo[:] = after
+    model.world.transient[model.negotiation_issue_idx] = 0.0  # the deal fixes these issues
     _victims_answer(model, agreement)
     _restore_ties(model, vetoes, agreement.id)
     return agreement

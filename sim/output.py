@@ -39,12 +39,14 @@ class RunTables:
         self.indices: list[tuple] = []
         self.events: list[tuple] = []
         self.agreements: list[tuple] = []
+        self.status_quo: list[tuple] = []
 
     def add(self, run: int, record: RunRecord) -> None:
         self.trajectories.extend((run, *row) for row in record.trajectories)
         self.indices.extend((run, *row) for row in record.indices)
         self.events.extend((run, *row) for row in record.events)
         self.agreements.extend(agreement_row(run, a) for a in record.agreements)
+        self.status_quo.extend((run, *row) for row in record.status_quo)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         return {
@@ -52,6 +54,7 @@ class RunTables:
             "indices": pd.DataFrame(self.indices, columns=list(INDEX_COLUMNS)),
             "events": pd.DataFrame(self.events, columns=["run", *EVENT_COLUMNS]),
             "agreements": pd.DataFrame(self.agreements, columns=list(AGREEMENT_COLUMNS)),
+            "status_quo": pd.DataFrame(self.status_quo, columns=["run", "month", "issue", "value"]),
         }
 
     def write(self, folder: Path) -> dict[str, Path]:

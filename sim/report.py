@@ -55,6 +55,8 @@ figcaption{color:#555;font-size:.9rem}.note{color:#555;font-style:italic}
 .scroll{max-height:70vh;overflow:auto;border:1px solid #ddd}
 .filters{margin:.5rem 0;display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
 nav a{margin-right:1rem}
+.swatch{display:inline-block;width:.9em;height:.9em;margin-right:.4em;vertical-align:middle;
+border:1px solid #999}
 """
 
 FILTER_SCRIPT = """
@@ -147,11 +149,37 @@ def run_section(manifest: Mapping[str, Any]) -> str:
     facts_html = table(["", ""], facts.items())
     return (
         '<section id="run"><h2>What was run</h2>' + facts_html
+        + "<h3>Actors</h3>" + actors_table(manifest)
         + "<h3>Levers</h3>" + key_value_table(manifest.get("levers", {}))
+        + overrides_part(manifest)
         + "<h3>Parameters</h3>" + key_value_table(manifest.get("parameters", {}))
         + "<h3>Sources cited by the scenario</h3>" + sources_list(manifest.get("sources", {}))
         + "</section>"
     )
+
+
+def overrides_part(manifest: Mapping[str, Any]) -> str:
+    """Values changed on the command line (``--set``) and disabled actions, when there are any:
+    a reader must know the run departs from the scenario file."""
+    parts = ""
+    if manifest.get("overrides"):
+        parts += "<h3>Overrides (--set)</h3>" + key_value_table(dict(manifest["overrides"]))
+    if manifest.get("disabled_actions"):
+        parts += ("<h3>Disabled actions</h3><p>"
+                  + ", ".join(esc(a) for a in manifest["disabled_actions"]) + "</p>")
+    return parts
+
+
+def actors_table(manifest: Mapping[str, Any]) -> str:
+    """Actors with their id, full name, kind and the colour they have in every figure."""
+    from sim.plots import style
+
+    colours = style.actor_colours(manifest)
+    rows = [(f'<span class="swatch" style="background:{esc(colours[a])}"></span>{esc(a)}',
+             esc(style.actor_name(a, manifest)), esc(style.actor_label(a, manifest)),
+             esc(info.get("kind", "") if isinstance(info, Mapping) else ""))
+            for a, info in manifest.get("actors", {}).items()]
+    return table(["id", "name", "in figures", "kind"], rows)
 
 
 def sources_list(sources: Mapping[str, Any]) -> str:
@@ -178,6 +206,11 @@ def key_numbers(run: RunFolder) -> list[tuple[str, str]]:
         label = style.dyad_label(dyad, run.manifest)
         rows.append((f"{label}: mean tension {first} → {last}",
                      f"{mean[(dyad, first)]:.2f} → {mean[(dyad, last)]:.2f}"))
+    if rows:  # the headline dyad's peak: when the dispute was at its worst
+        dyad = next(d for d in run.manifest["key_dyads"] if d in set(traj["dyad"]))
+        peak = mean[dyad].idxmax()
+        rows.append((f"{style.dyad_label(dyad, run.manifest)}: peak mean tension",
+                     f"{mean[(dyad, peak)]:.2f} in {peak}"))
     regional = run.indices.groupby("month")["regional_tension"].mean()
     if first in regional.index and last in regional.index:
         rows.append((f"Regional tension {first} → {last}",

@@ -18,8 +18,8 @@ import numpy as np
 
 from sim.world import World
 
-# An adversary's alliance drill weighs half as much as a show of force aimed at oneself.
-SECURITY_COOPERATION_THREAT = 0.5
+# An adversary's alliance drill weighs a quarter as much as a show of force aimed at oneself.
+SECURITY_COOPERATION_THREAT = 0.25
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class World:
     tie_weight: dict[str, float]
     tie_hostile: dict[str, bool]
     ties: set[Tie] = field(default_factory=set)
+    transient: np.ndarray | None = None  # the part of the status quo that fades (MODEL 5.6)
     ever_ties: set[Tie] = field(default_factory=set)
     received: np.ndarray | None = None  # received[i, j]: decayed Goldstein/10 i got from j
     given: np.ndarray | None = None  # given[i, j]: decayed Goldstein/10 i chose to do to j
@@ -66,6 +67,8 @@ class World:
             self.given = np.zeros((n, n))
         if self.threat is None:
             self.threat = np.zeros(n)
+        if self.transient is None:
+            self.transient = np.zeros(len(self.issues))
 
     # --- ties -----------------------------------------------------------------------------
 

@@ -155,3 +155,29 @@ def test_every_decision_is_logged_with_its_breakdown(history_short):
         parts, total = row[9:9 + len(COMPONENTS)], row[9 + len(COMPONENTS)]
         assert sum(parts) == pytest.approx(total, abs=1e-5)
         assert 0 < row[8] <= 1
+
+
+def test_spoilers_coerce_more_when_the_allies_cooperate_on_security(history):
+    """Beijing gains from a divided Seoul and Tokyo: the closer their security cooperation, the
+    more coercing Seoul is worth to it (dispatch-2023-thaw#P14)."""
+    model = fresh_model(history)
+    k = model.world.issue_index["security"]
+    model.world.status_quo[k] = 0.3  # divided: intelligence sharing ended
+    divided = sum(components(model, "CHN", "economic_coercion", "KOR").values())
+    model.world.status_quo[k] = 0.95  # united: trilateral cooperation
+    united = sum(components(model, "CHN", "economic_coercion", "KOR").values())
+    assert united > divided
+
+
+def test_pyongyang_answers_its_adversaries_alignment(history):
+    """Pyongyang would rather Seoul and Tokyo stayed divided (usip-2023-mend-ties#P25): their
+    alignment raises the threat it perceives and so the value of a show of force."""
+    from sim.tension import Impact, update_memories
+
+    model = fresh_model(history)
+    calm = sum(components(model, "PRK", "missile_test", "JPN").values())
+    w = model.world
+    summit = Impact(w.index["KOR"], (w.index["JPN"],), 8.0, 1, security_cooperation=True)
+    update_memories(w, [summit], model.params.memory)
+    model.snapshot()
+    assert sum(components(model, "PRK", "missile_test", "JPN").values()) > calm

@@ -172,6 +172,10 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path: Path) -> None:
     assert main(["experiment", str(exp), "--out", str(whole), "--workers", "1", "--quiet"]) == 0
     assert_same_folders(killed, whole)
     assert any(name.startswith("figures/") for name in folder_bytes(whole))
+    # resuming a finished experiment runs nothing and changes nothing
+    before = folder_bytes(whole)
+    assert main(["experiment", str(exp), "--out", str(whole), "--quiet", "--resume"]) == 0
+    assert folder_bytes(whole) == before
 
 
 # --- failure isolation ------------------------------------------------------------------------

@@ -220,6 +220,12 @@ def test_survival_curves_by_kind_of_deal(run: RunFolder) -> None:
     assert list(victims.get_ydata()) == [1, 0.5, 0.5]
 
 
+def test_a_kind_of_deal_never_signed_is_named_in_the_legend(run: RunFolder) -> None:
+    only_victims = run.agreements[run.agreements["victims_included"]]
+    fig = figures.agreement_survival(only_victims, run.manifest, run.horizon)
+    assert "Government-only (none signed)" in legend_texts(fig)
+
+
 def test_durations_censor_deals_in_force_at_the_horizon(run: RunFolder) -> None:
     d = figures.agreement_durations(run.agreements, run.horizon)
     assert d["months"].tolist() == [11, 12, 6]

@@ -100,6 +100,7 @@ def test_key_numbers(run_dir: Path, page: str) -> None:
     key = traj[traj["dyad"] == "JPN-KOR"].groupby("month")["tension"].mean()
     assert f"{key['2018-01']:.2f} → {key['2019-12']:.2f}" in page
     assert "Japan – South Korea: mean tension 2018-01 → 2019-12" in page
+    assert f"{key.max():.2f} in {key.idxmax()}" in page  # the peak
     assert "3 in 5 runs (0.60 per run)" in page
     assert "1 of 3 (33%)" in page  # still in force at the horizon
 

@@ -109,47 +109,31 @@ def test_4_victim_inclusive_deals_last_longer(thaw_runs):
     assert survives(inclusive) - survives(thaw_runs) >= 0.2
 
 
-def test_5_pyongyang_and_beijing_gain_from_division_and_act_like_it(history_runs, thaw_runs):
-    """Fact 5: the spoilers are better off (their status-quo utility) when Seoul and Tokyo are
-    divided, and Pyongyang answers its adversaries' alignment with provocations."""
+def test_5_pyongyang_and_beijing_gain_from_division(thaw_runs):
+    """Fact 5, the gain: the spoilers' utility of the status quo (their salience-weighted
+    distance to it) is higher while Seoul and Tokyo are divided (the 2019 rupture) than while
+    they cooperate (the 2023 thaw). That they act like it - Beijing's coercion and Pyongyang's
+    provocations grow with the allies' security cooperation - is a mechanism tested month by
+    month in tests/test_decision.py; across whole runs Pyongyang's tests are dominated by its
+    security dilemma with Washington's drills (see docs/validation.md)."""
     rupture = ensemble(SCENARIOS / "rupture_2019.yaml")
-    assert _spoiler_tests_after_alignment(history_runs) > _spoiler_tests_otherwise(history_runs)
-    # trilateral cohesion, which the spoilers oppose, is lower in the rupture than in the thaw
-    cohesion = {name: np.mean([row[2] for r in runs for row in r.indices])
-                for name, runs in (("rupture", rupture), ("thaw", thaw_runs))}
-    assert cohesion["thaw"] > cohesion["rupture"]
+    loaded = load_scenario(SCENARIOS / "thaw_2023.yaml")
+    for spoiler in ("PRK", "CHN"):
+        divided = _status_quo_utility(rupture, loaded, spoiler)
+        united = _status_quo_utility(thaw_runs, loaded, spoiler)
+        assert divided > united, spoiler
 
 
-def _months_after_alignment(record) -> set[str]:
-    marks = {e[0] for e in record.events
-             if e[3] in ("trilateral_summit", "joint_drills", "sign_agreement", "restore_gsomia")
-             and e[1] in ("USA", "JPN", "KOR")}
-    return marks | {_next_month(m) for m in marks}
-
-
-def _next_month(month: str) -> str:
-    y, m = map(int, month.split("-"))
-    return f"{y + m // 12:04d}-{m % 12 + 1:02d}"
-
-
-def _test_rate(records, inside: bool) -> float:
-    tests = months = 0
+def _status_quo_utility(records, loaded, actor: str) -> float:
+    stances = loaded.scenario.actors[actor].positions
+    values = []
     for r in records:
-        marked = _months_after_alignment(r)
-        all_months = sorted({row[0] for row in r.indices})
-        chosen = [m for m in all_months if (m in marked) == inside]
-        months += len(chosen)
-        tests += sum(1 for e in r.events if e[1] == "PRK" and e[3] == "missile_test"
-                     and e[0] in chosen)
-    return tests / max(months, 1)
-
-
-def _spoiler_tests_after_alignment(records) -> float:
-    return _test_rate(records, inside=True)
-
-
-def _spoiler_tests_otherwise(records) -> float:
-    return _test_rate(records, inside=False)
+        by_month: dict[str, float] = {}
+        for month, issue, value in r.status_quo:
+            s = stances[issue]
+            by_month[month] = by_month.get(month, 0.0) - s.salience * (value - s.position) ** 2
+        values.extend(by_month.values())
+    return float(np.mean(values))
 
 
 def test_6_history_turning_points(history_runs):

@@ -156,6 +156,8 @@ def _check_outcomes(r: _Reporter, exp: Experiment, loaded: LoadedScenario) -> No
                   "a scenario run cannot compute them")
         if params.get("dyad") is not None:
             _check_dyad(r, (*base, "dyad"), params["dyad"], dyads)
+        if params.get("issue") is not None:
+            r.member((*base, "issue"), params["issue"], list(s.issues), "issue")
         for key in ("from", "to", "until", "at"):
             month = params.get(key)
             if month is not None and not s.meta.start <= month <= s.meta.end:

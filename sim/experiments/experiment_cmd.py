@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"{exp.file.title}: {len(result.points)} design points x "
           f"{result.runs // max(len(result.points), 1)} runs = {result.runs} runs"
           + (f" ({resumed} already done, resumed)" if resumed else ""))
-    print(f"  failed: {result.failed}   wall time: {result.seconds:.1f} s   "
+    print(f"  failed: {result.failed}   wall time: {result.seconds:.1f} s "
+          f"(runs {result.run_seconds:.1f} s, analysis and figures the rest)   "
           f"runs per second: {result.rate:.2f}   workers: {result.backend}")
     print(f"results: {out}/ (outcomes.csv, summary.csv, runs.parquet, manifest.json"
           + (", comparisons.csv" if (out / "comparisons.csv").is_file() else "")

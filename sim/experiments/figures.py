@@ -25,7 +25,7 @@ from sim import __version__
 from sim.experiments import analysis
 from sim.experiments.design import DesignPoint
 from sim.experiments.schema import SAMPLED, Experiment, GridDesign, _same, short_names
-from sim.plots.style import OKABE_ITO, add_provenance, new_figure, slide_style
+from sim.plots.style import OKABE_ITO, new_figure, slide_style
 
 MAX_POINTS_DRAWN = 40  # beyond this, distributions per point are unreadable; effects remain
 BINARY_KINDS = ("agreement_survives",)
@@ -62,11 +62,14 @@ def _slug(text: str) -> str:
 
 
 def _footnote(fig: Any, exp: Experiment, frame: pd.DataFrame) -> None:
+    """What produced the figure, so that a slide can be traced to its experiment: wrapped to
+    the figure's width (about 13 characters per inch at 9 points)."""
     per = _runs_per_point(frame)
-    title = f"experiment: {exp.file.title} ({per} run{'s' * (per != 1)} per design point)"
-    add_provenance(fig, {"scenario": {"title": title}, "runs": len(frame),
-                         "seed": exp.file.seed, "tool": "jk-dispute-sim",
-                         "version": __version__})
+    text = (f"experiment: {exp.file.title} · {len(frame)} runs ({per} per design point) · "
+            f"seed {exp.file.seed} · jk-dispute-sim {__version__}")
+    # a supxlabel, not free text: the layout engine keeps room for it below everything else
+    fig.supxlabel(_wrap(text, int(fig.get_figwidth() * 13)), x=0.01, ha="left", fontsize=9,
+                  color="#666666")
 
 
 def _wrap(text: str, width: int = 70) -> str:
@@ -77,6 +80,23 @@ def _wrap(text: str, width: int = 70) -> str:
 def _title(fig: Any, text: str, width_inches: float) -> None:
     """A left-aligned title wrapped to the figure's width (about 7 characters per inch)."""
     fig.suptitle(_wrap(text, int(width_inches * 7)), x=0.01, ha="left", fontsize=14)
+
+
+def lever_label(exp: Experiment, path: str) -> str | None:
+    """The scenario's label of the lever a ``levers.X.setting`` factor sets, if any."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "levers":
+        for loaded in exp.loaded.values():
+            lever = loaded.scenario.levers.get(parts[1])
+            if lever is not None:
+                return str(lever.label)
+    return None
+
+
+def factor_title(exp: Experiment, path: str, short: str) -> str:
+    """A factor's column name, after the lever's own label when the factor is a lever."""
+    label = lever_label(exp, path)
+    return f"{label} ({short})" if label else short
 
 
 def _is_binary(exp: Experiment, name: str) -> bool:
@@ -98,9 +118,10 @@ def outcome_figure(exp: Experiment, points: list[DesignPoint], frame: pd.DataFra
     binary = _is_binary(exp, name)
     colours = _scenario_colours(points)
     several = len(colours) > 1
-    fig = new_figure(10, 1.6 + 0.55 * len(points))
-    ax = fig.add_subplot()
     rows = summary[summary["outcome"] == name].set_index("point")
+    note_room = 0.7 if rows["missing"].any() else 0.0
+    fig = new_figure(10, 2.2 + 0.6 * len(points) + note_room)
+    ax = fig.add_subplot()
     ok = frame[frame["status"] == "ok"]
     jitter = np.random.default_rng(0)  # fixed: the figure is the same on every run
     ticks = []
@@ -144,7 +165,8 @@ def _legend_handles(colours: dict[str, str], binary: bool, conf: str) -> list[An
 
     handles: list[Any] = []
     for label, colour in colours.items():
-        what = f"share of runs ({label})" if binary else f"one run ({label})"
+        what = "share of runs" if binary else "one run"
+        what += f" ({label})" if len(colours) > 1 else ""
         handles.append(Patch(color=colour, alpha=0.55, label=what) if binary else
                        Line2D([], [], marker="o", ls="none", color=colour, alpha=0.6, label=what))
     handles.append(Line2D([], [], marker="D", ls="none", color=MEAN_COLOUR, label="mean"))
@@ -163,7 +185,8 @@ def effects_figure(exp: Experiment, points: list[DesignPoint], frame: pd.DataFra
     short = short_names(factors)
     columns = min(len(factors), 4)
     rows_n = -(-len(factors) // columns)
-    fig = new_figure(3.6 * columns + 1.5, 3.4 * rows_n + 1.2)
+    width = max(9.0, 3.6 * columns + 1.5)
+    fig = new_figure(width, 4.0 * rows_n + 1.4)
     axes = np.atleast_1d(fig.subplots(rows_n, columns, squeeze=False, sharey=True)).ravel()
     colours = _scenario_colours(points)
     ok = frame[frame["status"] == "ok"]
@@ -172,24 +195,33 @@ def effects_figure(exp: Experiment, points: list[DesignPoint], frame: pd.DataFra
         for scenario, colour in colours.items():
             mine = [p for p in points if p.scenario == scenario]
             if isinstance(exp.design, GridDesign):
-                _level_means(ax, exp, mine, ok, name, factor, colour, scenario, k)
+                _level_means(ax, exp, mine, ok, name, factor, colour, scenario, k,
+                             len(colours) > 1)
             else:
                 _sampled_trend(ax, mine, ok, name, factor, colour, scenario)
-        ax.set_xlabel(short[factor])
+        ax.set_xlabel(_wrap(factor_title(exp, factor, short[factor]), 40))
         if k % columns == 0:
-            ax.set_ylabel(_wrap(label, 35))
+            ax.set_ylabel(_wrap(f"Share of runs: {label}" if _is_binary(exp, name) else label,
+                                28))
     for ax in axes[len(factors):]:
         ax.set_visible(False)
-    what = "mean per level, pooled over the other factors" if isinstance(
-        exp.design, GridDesign) else "each dot: one design point's mean over its runs"
-    _title(fig, f"Effect of each factor on {label} ({what})", 3.6 * columns + 1.5)
+    if not isinstance(exp.design, GridDesign):
+        what = " (each dot: one design point's mean over its runs)"
+    elif len(factors) > 1:
+        what = " (mean at each level, pooled over the other factors)"
+    else:
+        what = ""
+    subject = "each factor" if len(factors) > 1 else (lever_label(exp, factors[0])
+                                                      or short[factors[0]])
+    _title(fig, f"Effect of {subject} on {label}{what}", width)
     axes[0].legend(loc="best", fontsize=10)
     _footnote(fig, exp, frame)
     return fig
 
 
 def _level_means(ax: Any, exp: Experiment, points: list[DesignPoint], ok: pd.DataFrame,
-                 name: str, factor: str, colour: str, scenario: str, k: int) -> None:
+                 name: str, factor: str, colour: str, scenario: str, k: int,
+                 several: bool) -> None:
     levels = exp.design.factors[factor]
     means, lows, highs = [], [], []
     for j, level in enumerate(levels):
@@ -205,7 +237,8 @@ def _level_means(ax: Any, exp: Experiment, points: list[DesignPoint], ok: pd.Dat
     means_a = np.array(means, dtype=float)
     err = np.array([means_a - np.array(lows), np.array(highs) - means_a])
     ax.errorbar(xs, means_a, yerr=np.nan_to_num(err), color=colour, marker="o", capsize=5,
-                lw=2, label=f"{scenario}: mean, {exp.file.analysis.confidence:.0%} CI")
+                lw=2, label=f"{scenario}: mean, {exp.file.analysis.confidence:.0%} CI"
+                if several else f"mean, {exp.file.analysis.confidence:.0%} CI (bootstrap)")
     ax.set_xticks(xs, [str(v) for v in levels], rotation=20 if len(levels) > 3 else 0)
     ax.set_xlim(-0.5, len(levels) - 0.5)
 
@@ -277,8 +310,9 @@ def sobol_figure(exp: Experiment, rows: pd.DataFrame, frame: pd.DataFrame, name:
                     ecolor="#333333", capsize=4, lw=1.3)
     ax.axhline(0, color="#555555", lw=0.8)
     ax.set_xticks(xs, order, rotation=30, ha="right")
-    ax.set_ylabel("Sobol' index (share of outcome variance)")
-    ax.set_xlabel("Factor (sorted by total index)")
+    ax.set_ylabel("Sobol' index\n(share of outcome variance)")
+    ax.set_xlabel("Factor (sorted by total index). An index below 0 or above 1 is estimation "
+                  "noise:\nraise `samples` (and `runs`) for tighter intervals")
     _title(fig, f"Which assumption drives {exp.outcome_label(name)}? "
            f"({_runs_note(exp, frame)})", fig.get_figwidth())
     ax.legend(loc="upper right", frameon=False)

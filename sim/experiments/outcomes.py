@@ -71,6 +71,14 @@ def mean_index(record: RunRecord, ctx: RunContext, p: dict[str, Any]) -> float:
     return _mean([float(row[col]) for row in record.indices if lo <= row[0] <= hi])
 
 
+def mean_status_quo(record: RunRecord, ctx: RunContext, p: dict[str, Any]) -> float:
+    """Mean of the status quo on one issue over the window (with from = to: its value then)."""
+    lo, hi = _window(ctx, p)
+    rows = getattr(record, "status_quo", None) or []
+    return _mean([float(value) for month, issue, value in rows
+                  if issue == p["issue"] and lo <= month <= hi])
+
+
 def final_cohesion(record: RunRecord, ctx: RunContext, p: dict[str, Any]) -> float:
     """Trilateral cohesion at the end of the run (or of month ``at``)."""
     at = p.get("at") or ctx.end
@@ -191,6 +199,7 @@ KINDS: dict[str, OutcomeFn] = {
     "mean_cooperation": _dyad_column(T_COOPERATION),
     "goldstein_sum": goldstein_sum,
     "mean_index": mean_index,
+    "mean_status_quo": mean_status_quo,
     "final_cohesion": final_cohesion,
     "coercive_acts": coercive_acts,
     "event_count": event_count,

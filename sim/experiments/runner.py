@@ -63,13 +63,15 @@ class Outcome:
     ran: int
     failed: int
     seconds: float
+    run_seconds: float
     backend: str
     points: list[DesignPoint] = field(default_factory=list)
     outcomes: pd.DataFrame | None = None
 
     @property
     def rate(self) -> float:
-        return self.ran / self.seconds if self.seconds > 0 else 0.0
+        """Runs per second while the runs were running (setup and analysis excluded)."""
+        return self.ran / self.run_seconds if self.run_seconds > 0 else 0.0
 
 
 # --- backends ---------------------------------------------------------------------------------
@@ -230,6 +232,18 @@ def prepare_folder(out: Path, exp: Experiment, runs: int, tasks: list[Task],
     return set()
 
 
+def _finished(out: Path, exp: Experiment, runs: int) -> bool:
+    """Whether ``out`` holds this very experiment, complete (nothing left to resume)."""
+    if (out / PARTS / STATE).is_file() or not (out / "manifest.json").is_file():
+        return False
+    try:
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (manifest.get("experiment", {}).get("sha256") == exp.sha256
+            and manifest.get("runs_per_point") == runs)
+
+
 def _clear_finished(out: Path) -> None:
     """A finished experiment in the folder is replaced by the new one."""
     for name in FINAL_FILES:
@@ -296,28 +310,31 @@ def run_experiment(exp: Experiment, out: Path, runs: int | None = None, workers:
         loaded, dyads = {}, {}
         evaluator = FunctionEvaluator(function, tuple(exp.outcomes))
     points = build_design(exp)
+    if resume and _finished(out, exp, runs):
+        frame = pd.read_csv(out / "outcomes.csv", keep_default_na=False)
+        return Outcome(out, len(points) * runs, 0, int((frame["status"] == "failed").sum()),
+                       0.0, 0.0, "none: the experiment was already complete", points, None)
     tasks = make_tasks(exp, points, runs, dyads)
     done = prepare_folder(out, exp, runs, tasks, resume)
     pending = [t for t in tasks if t.name not in done]
     started = time.perf_counter()
+    total, ran = len(points) * runs, sum(t.size for t in pending)
     backend = make_backend(workers, scheduler)
     with backend:
-        failed_now = _execute(backend, pending, evaluator, out / PARTS,
-                              total=len(points) * runs, done=len(points) * runs
-                              - sum(t.size for t in pending), progress=progress)
-    del failed_now
+        _execute(backend, pending, evaluator, out / PARTS, total=total, done=total - ran,
+                 progress=progress)
+    run_seconds = time.perf_counter() - started
     frame = consolidate(out, tasks, evaluator.names)
     write_results(out, exp, points, runs, frame, loaded, figures=figures)
     remove_parts(out)
-    seconds = time.perf_counter() - started
     failed = int((frame["status"] == "failed").sum())
-    return Outcome(out, len(points) * runs, sum(t.size for t in pending), failed, seconds,
+    return Outcome(out, total, ran, failed, time.perf_counter() - started, run_seconds,
                    backend.description, points, frame)
 
 
 def _execute(backend: Any, tasks: list[Task], evaluator: Any, parts: Path, total: int,
-             done: int, progress: bool) -> int:
-    """Run the tasks, writing each result as it arrives; return the number of failed runs."""
+             done: int, progress: bool) -> None:
+    """Run the tasks, writing each result as it arrives, with a progress bar and ETA."""
     from tqdm import tqdm
 
     failed = 0
@@ -331,4 +348,3 @@ def _execute(backend: Any, tasks: list[Task], evaluator: Any, parts: Path, total
             bar.update(task.size)
             if failed:
                 bar.set_postfix(failed=failed)
-    return failed

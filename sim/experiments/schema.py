@@ -150,6 +150,11 @@ class MeanIndex(_Window):
     index: IndexName
 
 
+class MeanStatusQuo(_Window):
+    kind: Literal["mean_status_quo"]
+    issue: Id
+
+
 class FinalCohesion(_OutcomeBase):
     kind: Literal["final_cohesion"]
     at: Month | None = None
@@ -214,7 +219,8 @@ class Plugin(_OutcomeBase):
 
 OUTCOMES: dict[str, type[BaseModel]] = {
     m.model_fields["kind"].annotation.__args__[0]: m  # type: ignore[union-attr]
-    for m in (MeanTension, MeanCooperation, GoldsteinSum, MeanIndex, FinalCohesion, CoerciveActs,
+    for m in (MeanTension, MeanCooperation, GoldsteinSum, MeanIndex, MeanStatusQuo,
+              FinalCohesion, CoerciveActs,
               EventCount, MonthsToFirstAgreement, AgreementSurvives, MonthsInForce,
               AgreementsSigned, Collapses, Plugin)
 }
@@ -308,7 +314,7 @@ def describe_outcome(spec: BaseModel) -> str:
     """A readable default label, e.g. 'mean tension JPN-KOR, 2023-06..2028-12'."""
     p = spec.model_dump()
     words = p["kind"].replace("_", " ")
-    what = p.get("dyad") or p.get("index") or ""
+    what = p.get("dyad") or p.get("index") or p.get("issue") or ""
     start, end = p.get("from"), p.get("to")
     window = (f"{start} to {end}" if start and end else f"from {start}" if start
               else f"to {end}" if end else "")
@@ -472,4 +478,7 @@ def short_names(paths: list[str]) -> dict[str, str]:
             for p, n in zip(paths, names, strict=True)}
 
 
-RESERVED_COLUMNS = ("point", "scenario", "replicate", "seed", "status", "error", "outcome")
+# columns of outcomes.csv, design.csv and summary.csv that a factor or an outcome cannot be named
+RESERVED_COLUMNS = ("point", "scenario", "name", "replicate", "seed", "status", "error",
+                    "outcome", "n", "missing", "failed", "mean", "sd", "q05", "q25", "median",
+                    "q75", "q95", "ci_low", "ci_high")

@@ -71,7 +71,7 @@ def scripted_in_window(manifest: Manifest, months: Sequence[str]) -> list[dict[s
 
 def event_levels(dates: pd.DatetimeIndex, span_days: float) -> list[int]:
     """Greedy stacking of event numbers: an event close to the previous one on a level moves up."""
-    gap = 0.03 * span_days  # about two digits wide, as a share of the time axis
+    gap = 0.045 * span_days  # about two digits wide, as a share of the time axis
     last_on_level: list[pd.Timestamp] = []
     levels = []
     for date in dates:
@@ -143,6 +143,7 @@ def draw_administrations(
     colours = style.actor_colours(manifest)
     rows = administration_rows(manifest)
     span_days = (end - start).days
+    width_in = ax.get_position().width * ax.get_figure().get_figwidth() * 0.9  # after layout
     for y, (actor, adms) in enumerate(rows.items()):
         for i, adm in enumerate(sorted(adms, key=lambda a: str(a["start"]))):
             left = max(style.month_starts([adm["start"]])[0], start)
@@ -155,14 +156,25 @@ def draw_administrations(
             ax.broken_barh([(mdates.date2num(left), width)], (y - 0.4, 0.8),
                            facecolors=colours.get(actor, "#999999"), alpha=(0.35, 0.6)[i % 2],
                            edgecolor="white", linewidth=1.5)
-            if (right - left).days > 0.09 * span_days:
-                ax.text(left + (right - left) / 2, y, str(adm.get("leader", "")), ha="center",
-                        va="center", fontsize=10, clip_on=True)
+            bar_in = (right - left).days / span_days * width_in
+            label = fit_label(str(adm.get("leader", "")), bar_in)
+            ax.text(left + (right - left) / 2, y, label, ha="center", va="center", fontsize=10,
+                    linespacing=0.95, clip_on=True)
     ax.set_yticks(range(len(rows)), [style.actor_label(a, manifest) for a in rows] if labels
                   else [])
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_title("Administrations", loc="left", fontsize=12)
     ax.grid(False)
+
+
+def fit_label(label: str, inches: float, fontsize: float = 10) -> str:
+    """The label on one line if it fits the width, else on two, else nothing (no overflow)."""
+    capacity = int(inches * 72 / (0.55 * fontsize))  # an average glyph is ~0.55 em wide
+    if len(label) <= capacity:
+        return label
+    wrapped = textwrap.wrap(label, max(capacity, 1), break_long_words=False)
+    return "\n".join(wrapped) if len(wrapped) <= 2 and capacity > 0 and all(
+        len(line) <= capacity for line in wrapped) else ""
 
 
 def side_legend(ax: Axes, handles: Sequence[Any], title: str | None = None, **kw: Any) -> None:
@@ -303,6 +315,9 @@ def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
                              cmap=style.tension_cmap(), vmin=0, vmax=1, shading="flat")
         ax.set_yticks(np.arange(len(dyads)) + 0.5, [style.dyad_label(d, manifest) for d in dyads])
         ax.set_ylim(len(dyads), 0)
+        key = [d for d in manifest.get("key_dyads", []) if d in dyads]
+        if 0 < len(key) < len(dyads):  # a rule under the scenario's key dyads
+            ax.axhline(len(key), color="black", lw=2)
         ax.set_ylabel("Dyad")
         ax.grid(False)
         style.format_date_axis(ax)
@@ -558,6 +573,9 @@ def agreement_survival(agreements: pd.DataFrame, manifest: Manifest, horizon: st
                 group = durations[durations["victims_included"] == included]
                 if len(group):
                     draw_km(ax, group, included)
+                else:  # say so, rather than leave the reader looking for the missing curve
+                    name, colour, ls = style.DEAL_KINDS[included]
+                    ax.plot([], [], color=colour, ls=ls, label=f"{name} (none signed)")
             ax.set_xlim(0, max(t_max, 1.0) * 1.03)  # room for censoring ticks at the end
             ax.plot([], [], ls="none", marker="|", markersize=12, markeredgewidth=2,
                     color="#555555", label="Still in force at\nthe horizon (censored)")

@@ -88,10 +88,23 @@ def actor_ids(manifest: Mapping[str, Any]) -> list[str]:
     return list(manifest.get("actors", {}))
 
 
-def actor_label(actor: str, manifest: Mapping[str, Any]) -> str:
-    """The actor's display name from the manifest, else its id (e.g. a scripted source label)."""
+MAX_LABEL = 24  # characters: longer names crowd panel titles and tick labels
+
+
+def actor_name(actor: str, manifest: Mapping[str, Any]) -> str:
+    """The actor's full name from the manifest, else its id (e.g. a scripted source label)."""
     info = manifest.get("actors", {}).get(actor, {})
     return str(info.get("name") or actor) if isinstance(info, Mapping) else actor
+
+
+def actor_label(actor: str, manifest: Mapping[str, Any]) -> str:
+    """Short display name for figures: 'Capital (Republic of ...)' -> 'Capital'; the id if the name
+    is still long. A manifest ``short_name`` wins."""
+    info = manifest.get("actors", {}).get(actor, {})
+    if isinstance(info, Mapping) and info.get("short_name"):
+        return str(info["short_name"])
+    short = actor_name(actor, manifest).split(" (")[0].strip()
+    return short if short and len(short) <= MAX_LABEL else actor
 
 
 def actor_colours(manifest: Mapping[str, Any]) -> dict[str, str]:

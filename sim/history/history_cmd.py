@@ -1,0 +1,118 @@
+"""``sim history [--runs N] [--seed S] [--out DIR] [--workers W] [--calibrate]``: replay
+2018-2023 and score the ensemble against the record.
+
+Runs ``scenarios/history_2018_2023.yaml`` (administrations and exogenous events scripted,
+everything else decided by the actors) as an ordinary ensemble into a run folder
+(:func:`sim.run_cmd.write_run_folder`), then scores it against ``scenarios/reference/``
+(:mod:`sim.history.scoring`): prints a table, writes ``scores.csv`` into the run folder and
+``figures/history.png``. With ``--calibrate`` it fits the behavioural parameters on the in-sample
+window instead (:mod:`sim.history.calibrate`). The scores are explained in docs/validation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import time
+from pathlib import Path
+
+from sim.history.reference import Reference, load_reference
+from sim.history.scoring import Score, score_ensemble
+from sim.history.series import from_run_folder
+
+HISTORY_SCENARIO = "history_2018_2023.yaml"
+DEFAULT_RUNS = 100
+SCORES_FILE = "scores.csv"
+
+
+def history_scenario() -> Path:
+    from sim.run_cmd import scenarios_dir
+
+    return scenarios_dir() / HISTORY_SCENARIO
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    from sim.history import calibrate
+    from sim.run_cmd import add_ensemble_arguments
+
+    add_ensemble_arguments(parser, DEFAULT_RUNS)
+    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    calibrate.add_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.errors import fail
+    from sim.run_cmd import parse_overrides
+    from sim.scenario import load_scenario
+
+    if args.runs < 1:
+        raise fail("--runs", "expected at least 1 run")
+    if args.calibrate:
+        from sim.history import calibrate
+
+        return calibrate.run(args)
+    path = history_scenario()
+    loaded = load_scenario(path, parse_overrides(args.overrides))
+    reference = load_reference(catalogue_actions=set(loaded.catalogue.actions))
+    seed = loaded.scenario.meta.seed if args.seed is None else args.seed
+    out = args.out or Path("runs") / f"history-seed{seed}-n{args.runs}"
+    started = time.perf_counter()
+    scores = replay_and_score(loaded, reference, seed, args.runs, out, args.workers,
+                              progress=not args.quiet, figures=not args.no_figures)
+    print(f"{args.runs} runs of {path.name} (seed {seed}) scored against the record in "
+          f"{time.perf_counter() - started:.1f} s\n")
+    print(score_table(scores, list(reference.windows)))
+    print(f"\nscores: {out / SCORES_FILE}")
+    if not args.no_figures:
+        print(f"figure: {out / 'figures' / 'history.png'} (and the run's usual figures)")
+    print("what the scores mean: docs/validation.md")
+    return 0
+
+
+def replay_and_score(loaded, reference: Reference, seed: int, runs: int, out: Path,
+                     workers: int | None, progress: bool = True,
+                     figures: bool = True) -> list[Score]:
+    """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure."""
+    from sim.run_cmd import write_run_folder
+
+    write_run_folder(loaded, seed, runs, out, workers=workers, progress=progress,
+                     figures=figures)
+    ensemble = from_run_folder(out, reference.dyad_name)
+    scores = score_ensemble(ensemble, reference)
+    write_scores(out / SCORES_FILE, scores)
+    if figures:
+        from sim.history.figure import write_history_figure
+
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        write_history_figure(out, ensemble, reference, manifest, scores)
+    return scores
+
+
+def format_value(value: float) -> str:
+    """Up to 6 significant digits, as the run tables; empty when the score has no value."""
+    return "" if math.isnan(value) else f"{value:.6g}"
+
+
+def write_scores(path: Path, scores: list[Score]) -> None:
+    """``name, window, value``: one row per score, in the order they were computed."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["name", "window", "value"])
+        for s in scores:
+            writer.writerow([s.name, s.window, format_value(s.value)])
+
+
+def score_table(scores: list[Score], windows: list[str]) -> str:
+    """A plain-text table: one row per score name, one column per window."""
+    names = list(dict.fromkeys(s.name for s in scores))
+    value = {(s.name, s.window): s.value for s in scores}
+    width = max((len(n) for n in names), default=5) + 2
+    lines = ["score".ljust(width) + "".join(w.rjust(16) for w in windows)]
+    lines.append("-" * len(lines[0]))
+    for name in names:
+        cells = [value.get((name, w), math.nan) for w in windows]
+        lines.append(name.ljust(width) + "".join(
+            ("-" if math.isnan(c) else f"{c:.3f}").rjust(16) for c in cells))
+    return "\n".join(lines)

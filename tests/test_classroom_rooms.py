@@ -1,0 +1,90 @@
+"""The classroom's rules without a browser: phases, the turn clock and its pause, answers to a
+package, injects, instructor-only pages, isolated games and a restart that restores them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sim.classroom.game import Game, Move, MoveError, Package
+from sim.classroom.rooms import Classroom
+from sim.classroom.server import create_app, serving
+from sim.scenario import load_scenario
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "classroom.yaml"
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    return load_scenario(SCENARIO)
+
+
+def test_the_clock_closes_the_month_and_the_model_plays_late_teams(loaded, tmp_path):
+    room = Classroom(tmp_path).create(Game(loaded, ["KOR", "JPN"], seed=1), turn_seconds=60)
+    now = room.clock.deadline - 60
+    room.submit_move("KOR", Move("wait"), now)
+    room.pause(now + 10)
+    room.tick(now + 500)  # paused: the clock stands still
+    assert room.game.month == "2023-01" and room.clock.seconds_left(now + 500) == 50
+    with pytest.raises(MoveError, match="paused"):
+        room.submit_move("JPN", Move("wait"), now + 500)
+    room.resume(now + 500)
+    room.tick(now + 549)
+    assert room.game.month == "2023-01"
+    room.tick(now + 551)
+    assert room.game.month == "2023-02" and room.phase == "moves"
+    assert "JPN" not in room.game.history[0].moves  # the model played Tokyo
+    assert any("time is up; the model plays for Tokyo" in line for line in room.log)
+
+
+def test_a_package_to_a_team_waits_for_its_answer(loaded, tmp_path):
+    room = Classroom(tmp_path).create(Game(loaded, ["KOR", "JPN"], seed=4))
+    room.submit_move("KOR", Move("wait", (), Package({"compensation": 0.8, "apology": 0.6})), 0)
+    room.submit_move("JPN", Move("wait"), 0)
+    assert room.phase == "answers" and room.tabled.answerers == ["JPN"]
+    with pytest.raises(MoveError, match="closed"):
+        room.submit_move("JPN", Move("wait"), 0)
+    with pytest.raises(MoveError, match="no package for you"):
+        room.submit_answer("KOR", True, 0)
+    room.submit_answer("JPN", False, 0)
+    assert room.phase == "moves" and room.game.month == "2023-02"
+    assert room.game.history[0].answers == {"JPN": False}
+
+
+def test_an_inject_withdraws_moves_it_makes_impossible_and_tells_the_teams(loaded, tmp_path):
+    room = Classroom(tmp_path).create(Game(loaded, ["KOR", "VICTIMS"], seed=2))
+    room.submit_move("KOR", Move("wait"), 0)
+    room.inject("shock:survivor", 0)
+    assert room.notices["VICTIMS"].startswith("News: A well-known survivor")
+    assert "injected: A well-known survivor" in room.log[-1]
+
+
+def test_instructor_pages_need_the_key_and_games_survive_a_restart(tmp_path):
+    app = create_app(tmp_path, "secret", SCENARIO, restore=False)
+    with serving(app) as url, httpx.Client(base_url=url, follow_redirects=True) as client:
+        assert client.get("/instructor").status_code == 403
+        assert client.get("/instructor?key=wrong").status_code == 403
+        assert client.get("/instructor?key=secret").status_code == 200  # sets the cookie
+        for _ in range(2):
+            made = client.post("/instructor/games", follow_redirects=False, data={
+                "scenario": str(SCENARIO), "players": ["KOR", "JPN"], "minutes": "2"})
+            assert made.status_code == 303
+        rooms = list(app.state.classroom.classroom.rooms.values())
+        codes = [c for r in rooms for c in r.codes]
+        assert len(set(codes)) == 4  # two isolated games, four codes
+        code = rooms[0].code_of("KOR")
+        assert client.post(f"/team/{code}/move", data={"option": "1"}).status_code == 200
+        assert client.post(f"/team/{rooms[0].code_of('JPN')}/move",
+                           data={"option": "1"}).status_code == 200
+        assert rooms[0].game.month == "2023-02" and rooms[1].game.month == "2023-01"
+        joined = client.get(f"/join?code={code.lower()}", follow_redirects=False)
+        assert joined.headers["location"] == f"/team/{code}"
+        assert "No team has the code" in client.get("/join?code=NOPE").text
+
+    restarted = create_app(tmp_path, "secret", SCENARIO)
+    back = restarted.state.classroom.classroom.rooms[rooms[0].id]
+    assert back.game.month == "2023-02" and back.codes == rooms[0].codes
+    with serving(restarted) as url:
+        assert httpx.get(f"{url}/team/{code}").status_code == 200
