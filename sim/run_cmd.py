@@ -36,9 +36,13 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
         if not sep or not path:
             raise fail("--set", f"expected PATH=VALUE, got {item!r}")
         try:
-            overrides[path.strip()] = yaml.safe_load(text)
+            value = yaml.safe_load(text)
         except yaml.YAMLError:
             raise fail("--set", f"cannot read the value of {item!r}") from None
+        # YAML 1.1 reads off/on/yes/no as booleans; a lever option named `off` is meant
+        if isinstance(value, bool) and text.strip().lower() not in ("true", "false"):
+            value = text.strip()
+        overrides[path.strip()] = value
     return overrides
 
 
@@ -59,7 +63,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", type=Path, default=None,
                         help=f"scenario file (default: scenarios/{DEFAULT_SCENARIO})")
     add_ensemble_arguments(parser, DEFAULT_RUNS)
-    parser.add_argument("--no-figures", action="store_true", help="skip the figures")
+    parser.add_argument("--no-figures", action="store_true",
+                        help="skip the figures and the HTML report")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"results: {out}/ (trajectories.csv, indices.csv, events.csv, agreements.csv, "
           "manifest.json)")
     if not args.no_figures:
-        print(f"figures: {out / 'figures'}/")
+        print(f"figures: {out / 'figures'}/   report: {out / 'report.html'}")
     print(f"why did an actor act? sim explain {out} --run 0 --month {loaded.scenario.meta.start}"
           f" --actor {next(iter(loaded.scenario.actors))}")
     return 0
@@ -117,8 +122,9 @@ def write_run_folder(loaded, seed: int, runs: int, out: Path, workers: int | Non
 
 
 def draw_figures(folder: Path) -> None:
-    try:
-        from sim.plots.plot_cmd import plot_run_folder
-    except ImportError:  # the figures module is optional at this stage of the project
-        return
+    """The figures and the self-contained HTML debrief (report.html)."""
+    from sim.plots.plot_cmd import plot_run_folder
+    from sim.report import write_report
+
     plot_run_folder(folder)
+    write_report(folder)

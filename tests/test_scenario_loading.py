@@ -16,7 +16,8 @@ from sim.scenario.schema import Bibliography, Catalogue, Scenario
 from sim.scenario.yamlio import read_yaml
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-SHIPPED = sorted(SCENARIOS.rglob("*.yaml"))
+# scenarios/reference/ holds the historical record used for scoring, not scenario files
+SHIPPED = sorted(p for p in SCENARIOS.rglob("*.yaml") if "reference" not in p.parts)
 STAGE = ("base.yaml", "actions.yaml", "sources.yaml")
 
 

@@ -48,6 +48,8 @@ def reasons_text(components: np.ndarray | list[float], top: int = 2) -> str:
     largest against it ('for: pressure from a common ally +0.41; against: cost and effort -0.32').
     Components are relative to doing nothing, which scores zero on each."""
     values = [(float(v), name) for v, name in zip(components, COMPONENTS, strict=True)]
+    if all(v == 0.0 for v, _ in values):
+        return "doing nothing: the reference point, every component 0"
     pros = sorted((x for x in values if x[0] >= 0.005), key=lambda x: -x[0])[:top]
     cons = sorted((x for x in values if x[0] <= -0.005), key=lambda x: x[0])[:1]
     parts = []

@@ -76,8 +76,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="Latin-hypercube parameter sets (default 48)")
     group.add_argument("--calibration-runs", type=int, default=10,
                        help="runs per parameter set in the search (default 10)")
-    group.add_argument("--check-runs", type=int, default=80,
-                       help="runs per set in the final check on fresh seeds (default 80)")
+    group.add_argument("--check-runs", type=int, default=200,
+                       help="runs per set in the final check on fresh seeds (default 200)")
+    group.add_argument("--check-seed", type=int, default=CHECK_SEED,
+                       help=f"master seed of the check's runs (default {CHECK_SEED})")
+    group.add_argument("--confidence", type=float, default=CONFIDENCE,
+                       help=f"one-sided confidence the gain must reach (default {CONFIDENCE})")
 
 
 @dataclass
@@ -229,18 +233,32 @@ def paired_bootstrap(a: DyadEnsemble, b: DyadEnsemble, reference: Reference,
     return np.array(diffs)
 
 
-def check(cal: Calibrator, current: dict[str, float], best: dict[str, float],
-          runs: int) -> dict[str, Any]:
+def check(cal: Calibrator, current: dict[str, float], best: dict[str, float], runs: int,
+          seed: int = CHECK_SEED, confidence: float = CONFIDENCE) -> dict[str, Any]:
     from sim.ensemble import spawn_seeds
 
-    seeds = spawn_seeds(CHECK_SEED, runs)
+    seeds = spawn_seeds(seed, runs)
     value_current, ens_current = cal.composite(current, "check", seeds)
     value_best, ens_best = cal.composite(best, "check", seeds)
-    diffs = paired_bootstrap(ens_current, ens_best, cal.reference)
-    low = float(np.quantile(diffs, 1.0 - CONFIDENCE))
-    return {"runs": runs, "current": value_current, "candidate": value_best,
+    diffs = paired_bootstrap(ens_current, ens_best, cal.reference, seed=seed)
+    low = float(np.quantile(diffs, 1.0 - confidence))
+    return {"runs": runs, "seed": seed, "current": value_current, "candidate": value_best,
             "gain": value_best - value_current, "gain_lower_bound": low,
-            "confidence": CONFIDENCE, "resamples": len(diffs), "improves": low > 0.0}
+            "confidence": confidence, "resamples": len(diffs), "improves": low > 0.0}
+
+
+def surface_skill(units: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """Leave-one-out prediction error of the response surface beside the scores' spread: a
+    surface no better than the spread has learnt nothing beyond the runs' noise."""
+    mask = np.ones(len(scores), dtype=bool)
+    errors = []
+    for i in range(len(scores)):
+        mask[i] = False
+        coef = fit_surface(units[mask], scores[mask])
+        errors.append(float((quadratic_features(units[i]) @ coef)[0]) - scores[i])
+        mask[i] = True
+    return {"loo_rmse": float(np.sqrt(np.mean(np.square(errors)))),
+            "score_sd": float(np.std(scores))}
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -263,6 +281,8 @@ def run(args: argparse.Namespace) -> int:
     for name in ("points", "calibration_runs", "check_runs"):
         if getattr(args, name) < 2:
             raise fail(f"--{name.replace('_', '-')}", "expected at least 2")
+    if not 0.5 < args.confidence < 1.0:
+        raise fail("--confidence", "expected a number between 0.5 and 1")
     scenario = history_scenario()
     reference = load_reference()
     overrides = {**parse_overrides(args.overrides), "meta.end": reference.windows[IN_SAMPLE][1]}
@@ -276,10 +296,11 @@ def run(args: argparse.Namespace) -> int:
         current = current_values(scenario)
         units, scores = search(cal, current, args.points)
         best = to_values(candidate(units, scores))
-        checked = check(cal, current, best, args.check_runs)
+        checked = check(cal, current, best, args.check_runs, args.check_seed, args.confidence)
     elapsed = time.perf_counter() - started
     write_log(out / "calibration.csv", cal.log)
     summary = summarise(args, current, best, checked, cal.log, elapsed, workers)
+    summary["surface"] = surface_skill(units, scores)
     (out / "calibration.json").write_text(json.dumps(summary, indent=2) + "\n",
                                           encoding="utf-8")
     report(summary, out)
@@ -339,6 +360,10 @@ def report(summary: dict[str, Any], out: Path) -> None:
     print(f"in-sample composite on {check['runs']} fresh runs: current {check['current']:.3f}, "
           f"candidate {check['candidate']:.3f} (gain {check['gain']:+.3f}; "
           f"{check['confidence']:.0%} lower bound {check['gain_lower_bound']:+.3f})")
+    skill = summary.get("surface")
+    if skill:
+        print(f"response surface: leave-one-out error {skill['loo_rmse']:.3f} against a spread "
+              f"of {skill['score_sd']:.3f} among the searched sets")
     print(f"{'parameter':<26}{'current':>10}{'candidate':>11}")
     for p in PARAMETERS:
         print(f"{p:<26}{summary['current'][p]:>10.4g}{summary['candidate'][p]:>11.4g}")
