@@ -2,7 +2,8 @@
 run an experiment file and write its tables, figures and manifest into one folder.
 
 Exit codes: 0 when every run succeeded; 1 when some runs failed (each is recorded in
-``outcomes.csv`` with its seed and error, and the others were completed); 2 for a bad experiment
+``outcomes.csv`` with its seed and error, and the others were completed) or when the local
+worker processes died (finish with ``--resume``); 2 for a bad experiment
 or scenario file or bad arguments (located messages, no traceback); 130 when interrupted
 (finish later with ``--resume``).
 """
@@ -10,6 +11,7 @@ or scenario file or bad arguments (located messages, no traceback); 130 when int
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.errors import fail
@@ -38,7 +40,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.ensemble import default_workers
-    from sim.experiments.runner import run_experiment
+    from sim.experiments.runner import WorkersLost, run_experiment
     from sim.experiments.schema import load_experiment
 
     if args.runs is not None and args.runs < 1:
@@ -48,9 +50,14 @@ def run(args: argparse.Namespace) -> int:
     exp = load_experiment(args.file)
     out = args.out or Path("runs") / f"experiment-{args.file.stem}"
     workers = args.workers or default_workers()
-    result = run_experiment(exp, out, runs=args.runs, workers=workers, scheduler=args.scheduler,
-                            resume=args.resume, progress=not args.quiet,
-                            figures=not args.no_figures)
+    try:
+        result = run_experiment(exp, out, runs=args.runs, workers=workers,
+                                scheduler=args.scheduler, resume=args.resume,
+                                progress=not args.quiet, figures=not args.no_figures)
+    except WorkersLost as err:
+        print(f"worker processes died ({err}); the finished runs are saved in {out}/parts: "
+              f"run the same command with --resume to finish", file=sys.stderr)
+        return EXIT_SOME_FAILED
     resumed = result.runs - result.ran
     print(f"{exp.file.title}: {len(result.points)} design points x "
           f"{result.runs // max(len(result.points), 1)} runs = {result.runs} runs"

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,11 @@ STATE = "state.json"
 IN_FLIGHT_PER_WORKER = 2
 FINAL_FILES = ("runs.parquet", "outcomes.csv", "design.csv", "summary.csv", "comparisons.csv",
                "sensitivity.csv", "manifest.json")
+
+
+class WorkersLost(RuntimeError):
+    """The local worker processes died (killed, out of memory): the runs in flight are not
+    recorded as failed, so that ``--resume`` runs them again."""
 
 
 @dataclass
@@ -126,13 +132,18 @@ class ProcessBackend:
                 task = next(queue, None)
                 if task is None:
                     break
-                pending[self.pool.submit(run_task, task, evaluator)] = task
+                try:
+                    pending[self.pool.submit(run_task, task, evaluator)] = task
+                except BrokenProcessPool as err:
+                    raise WorkersLost(str(err)) from None
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in sorted(done, key=lambda f: pending[f].name):
                 task = pending.pop(future)
                 error = future.exception()
+                if isinstance(error, BrokenProcessPool):
+                    raise WorkersLost(str(error)) from None
                 yield task, error if error is not None else future.result()
 
 
