@@ -6,9 +6,9 @@ adapter model below), on 1 and 2 processes each, and report
 
 - the throughput ratio (runs per second of the runner / of ``batch_run``),
 - the parallel efficiency from 1 to 2 workers (speed-up / 2) of each,
-- the peak memory (resident set size of the process and all its children, sampled with psutil)
-  at 1,000 against 20,000 runs: the runner streams results to part files, so its memory should
-  stay flat; ``batch_run`` keeps every result in a list.
+- the peak memory (proportional set size of the process and all its children, sampled with
+  psutil every 0.1 s) at 1,000 against 20,000 runs: the runner streams results to part files,
+  so its memory should stay flat; ``batch_run`` keeps every result in a list.
 
 The defaults are small (20 and 200 runs of the twelve-month classroom scenario) so that the
 benchmark finishes in a few minutes on a shared machine. The issue's sizes::
@@ -39,7 +39,7 @@ from sim.model import DisputeModel
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "classroom.yaml"
 SEED = 1234
-SAMPLE_SECONDS = 0.05
+SAMPLE_SECONDS = 0.1
 
 
 # --- the adapter: the dispute model as mesa.batch_run expects it ------------------------------
@@ -123,7 +123,10 @@ def _run_with_batch_run(runs: int, workers: int, scenario: str) -> None:
 # --- the parent: run every configuration, watch its memory ------------------------------------
 
 
-def tree_rss(pid: int) -> int:
+def tree_memory(pid: int) -> int:
+    """Memory of a process and all its children: the proportional set size (PSS: shared pages
+    split between the processes sharing them, so forked workers are not counted twice) where
+    the system reports it, else the resident set size."""
     import psutil
 
     try:
@@ -134,8 +137,9 @@ def tree_rss(pid: int) -> int:
     total = 0
     for p in procs:
         try:
-            total += p.memory_info().rss
-        except psutil.NoSuchProcess:
+            info = p.memory_full_info()
+            total += getattr(info, "pss", info.rss)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return total
 
@@ -147,7 +151,7 @@ def measure(backend: str, runs: int, workers: int, scenario: str) -> dict[str, f
 
     def watch() -> None:
         while proc.poll() is None:
-            peak[0] = max(peak[0], tree_rss(proc.pid))
+            peak[0] = max(peak[0], tree_memory(proc.pid))
             time.sleep(SAMPLE_SECONDS)
 
     watcher = threading.Thread(target=watch, daemon=True)
@@ -177,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, int, int], dict[str, float]] = {}
     print(f"scenario {args.scenario}; runs {args.runs}; workers {args.workers}")
     print(f"{'backend':<10} {'workers':>7} {'runs':>7} {'seconds':>9} {'runs/s':>8} "
-          f"{'peak MB':>8}")
+          f"{'peak MB':>8}  (PSS of the process tree)")
     for runs in args.runs:
         for workers in args.workers:
             for backend in backends:

@@ -38,7 +38,7 @@ class ActorAgent(mesa.Agent):
         self.inclinations = dict(spec.inclinations)
         self.alliance_pressure = spec.alliance_pressure
         self.mediation = spec.mediation
-        self.disabled = set(model.scenario.disabled_actions)
+        self.disabled = set(model.stage.disabled_actions)
         self.issues = issues
         self.administration: str | None = None
         self.ideal, self.salience = self._preferences(None)

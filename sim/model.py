@@ -47,7 +47,7 @@ class DisputeModel(mesa.Model):
     def __init__(self, loaded: LoadedScenario, seed: int, keep_decisions: bool = False):
         super().__init__(rng=seed)
         self.loaded = loaded
-        self.scenario = s = loaded.scenario
+        self.stage = s = loaded.scenario  # not `scenario`: Mesa 3.5 reserves it
         self.catalogue = loaded.catalogue
         self.params = s.parameters
         self.months = month_range(s.meta.start, s.meta.end)
@@ -96,7 +96,7 @@ class DisputeModel(mesa.Model):
 
     def _election_calendar(self) -> dict[str, list[str]]:
         calendar: dict[str, list[str]] = {}
-        for event in self.scenario.events.values():
+        for event in self.stage.events.values():
             if event.kind == "election" and event.date:
                 calendar.setdefault(event.actor, []).append(event.date)
         return calendar
@@ -130,7 +130,7 @@ class DisputeModel(mesa.Model):
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
-        for gid, spec in self.scenario.agreements.items():
+        for gid, spec in self.stage.agreements.items():
             ideals = {a: self.agent_by_id[a].ideal_of(spec.signed_by.get(a))[idx]
                       for a in spec.signatories}
             self.agreements.add(Agreement(
@@ -297,7 +297,7 @@ class DisputeModel(mesa.Model):
     # --- scripted events ------------------------------------------------------------------
 
     def fire_scripted_events(self) -> None:
-        for event_id, event in self.scenario.events.items():
+        for event_id, event in self.stage.events.items():
             if event.date is not None:
                 due = event.date == self.month
             else:
@@ -352,7 +352,7 @@ class DisputeModel(mesa.Model):
         states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
         pairs = [(i, j) for i in states for j in states if i < j]
         regional = float(np.mean([w.tension[i, j] for i, j in pairs])) if pairs else 0.0
-        tri = [w.index[a] for a in self.scenario.meta.trilateral if a in w.index]
+        tri = [w.index[a] for a in self.stage.meta.trilateral if a in w.index]
         tri_pairs = [(i, j) for i in tri for j in tri if i < j]
         cohesion = (float(np.mean([(w.cooperation[i, j] - w.tension[i, j] + 1.0) / 2.0
                                    for i, j in tri_pairs])) if tri_pairs else 0.0)

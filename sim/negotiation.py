@@ -124,7 +124,7 @@ def respond(model: DisputeModel, agent: ActorAgent, terms: np.ndarray, included:
 
 
 def choose_package(model: DisputeModel) -> tuple[np.ndarray, bool]:
-    mode = model.scenario.negotiation.victim_inclusion
+    mode = model.stage.negotiation.victim_inclusion
     if mode == "required":
         return draft_package(model, True), True
     if mode == "excluded" or model.victims_agent is None:
@@ -177,7 +177,7 @@ def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
         for issue, value in terms_by_issue.items():
             terms[model.negotiation_issues.index(issue)] = value
         return terms, included, proposer
-    table = model.scenario.negotiation.on_table
+    table = model.stage.negotiation.on_table
     if table is not None and model.month_index == 0:
         idx = model.negotiation_issue_idx
         terms = model.world.status_quo[idx].copy()
@@ -290,7 +290,7 @@ def _victims_answer(model: DisputeModel, agreement: Agreement) -> None:
 
 def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> None:
     w = model.world
-    negotiation = model.scenario.negotiation
+    negotiation = model.stage.negotiation
     for name in negotiation.restores_ties:
         for a in vetoes:
             for b in vetoes:
@@ -335,5 +335,5 @@ def _collapse(model: DisputeModel, agreement: Agreement, distances: dict[str, fl
     sq = model.world.status_quo
     sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
     w = model.world
-    for name in model.scenario.negotiation.creates_ties:
+    for name in model.stage.negotiation.creates_ties:
         w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))

@@ -435,7 +435,7 @@ class Game:
     # --- names ----------------------------------------------------------------------------
 
     def short_name(self, actor: str) -> str:
-        """'Seoul (South Korean government)' -> 'Seoul'; a label that is no actor stays as is."""
+        """'Capital (its government)' -> 'Capital'; a label that is no actor stays as is."""
         spec = self.scenario.actors.get(actor)
         return spec.name.split(" (")[0].strip() if spec else actor
 

@@ -311,7 +311,7 @@ def outcome_params(spec: BaseModel) -> dict[str, Any]:
 
 
 def describe_outcome(spec: BaseModel) -> str:
-    """A readable default label, e.g. 'mean tension JPN-KOR, 2023-06..2028-12'."""
+    """A readable default label, e.g. 'mean tension A-B, 2023-06 to 2028-12'."""
     p = spec.model_dump()
     words = p["kind"].replace("_", " ")
     what = p.get("dyad") or p.get("index") or p.get("issue") or ""
