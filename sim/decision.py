@@ -279,8 +279,8 @@ def _threat(model, i: int, action, targets: list[int], freshness: float) -> floa
     value = 0.0
     if tags & {"security_cooperation", "provocation"}:
         value += freshness * threat  # the tenth drill in a row reassures less than the first
-    if "security_withdrawal" in tags:
-        value -= threat
+    if "security_withdrawal" in tags:  # ending intelligence sharing under threat is costly
+        value -= QUARREL_RESTRAINT * threat
     hostility = max(-action.goldstein / 10.0, 0.0)
     for j in targets:  # quarrelling with someone who faces the same adversary
         if model.share_adversary[i][j]:

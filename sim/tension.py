@@ -80,8 +80,8 @@ def relation_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
 def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
     """Decay what each actor remembers receiving, then add this month's acts.
 
-    Both are exponential moving averages of monthly amounts, so ``memory`` sets how fast acts
-    are forgotten (forgiveness) without changing the scale: ``received[i, j]`` averages the
+    Both are exponentially decayed sums of monthly amounts, so an act is felt in full the month
+    it happens and ``memory`` sets how fast it is forgotten (forgiveness): ``received[i, j]`` sums the
     Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
     government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
     ``threat[i]`` averages material conflict
@@ -105,6 +105,6 @@ def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
             parties = [ev.source, *ev.targets]
             watchers = np.all(adv[:, parties], axis=1)
             threat[watchers] += SECURITY_COOPERATION_THREAT * max(g, 0.0)
-    world.received = memory * world.received + (1.0 - memory) * received
-    world.given = memory * world.given + (1.0 - memory) * given
-    world.threat = memory * world.threat + (1.0 - memory) * threat
+    world.received = memory * world.received + received
+    world.given = memory * world.given + given
+    world.threat = memory * world.threat + threat
