@@ -281,8 +281,34 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: start, peak key-dyad tension, end)")
 
 
+def plot_experiment_folder(path: Path) -> list[Path]:
+    """Redraw the figures of a folder written by ``sim experiment`` (PNG)."""
+    import json
+
+    import pandas as pd
+
+    from sim.experiments.design import build_design
+    from sim.experiments.figures import draw_figures
+    from sim.experiments.schema import load_experiment
+
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    exp = load_experiment(manifest["experiment"]["path"])
+    points = build_design(exp)
+    outcomes = pd.read_csv(path / "outcomes.csv", keep_default_na=False)
+    frame = outcomes[["point", "replicate", "seed", "status", "error", *exp.outcomes]]
+    frame = frame.assign(**{n: pd.to_numeric(frame[n], errors="coerce") for n in exp.outcomes})
+    summary = pd.read_csv(path / "summary.csv")
+    sensitivity = (pd.read_csv(path / "sensitivity.csv")
+                   if (path / "sensitivity.csv").is_file() else None)
+    return draw_figures(path / "figures", exp, points, frame, summary, sensitivity)
+
+
 def run(args: argparse.Namespace) -> int:
-    """Write the figures and list them."""
+    """Write the figures and list them (a run folder, or an experiment folder)."""
+    if (Path(args.dir) / "outcomes.csv").is_file() and (Path(args.dir) / "design.csv").is_file():
+        for file in plot_experiment_folder(Path(args.dir)):
+            print(file)
+        return 0
     folder = load_run_folder(args.dir)
     for file in write_figures(folder, args.format, parse_months(args.months, folder)):
         print(file)
