@@ -81,16 +81,23 @@ def actor_colours(loaded: LoadedScenario) -> dict[str, str]:
     return colours
 
 
-def manifest(loaded: LoadedScenario, seed: int, run_seeds: list[int],
-             extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    s = loaded.scenario
-    colours = actor_colours(loaded)
+def software_stamp() -> dict[str, str]:
+    """What produced an output folder, and when (the only field that differs between reruns)."""
     return {
         "tool": "jk-dispute-sim",
         "version": __version__,
         "mesa": mesa.__version__,
         "python": platform.python_version(),
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def manifest(loaded: LoadedScenario, seed: int, run_seeds: list[int],
+             extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    s = loaded.scenario
+    colours = actor_colours(loaded)
+    return {
+        **software_stamp(),
         "scenario": {
             "path": str(loaded.path),
             "title": s.meta.title,

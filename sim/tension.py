@@ -81,8 +81,8 @@ def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
     """Decay what each actor remembers receiving, then add this month's acts.
 
     Both are exponentially decayed sums of monthly amounts, so an act is felt in full the month
-    it happens and ``memory`` sets how fast it is forgotten (forgiveness): ``received[i, j]`` sums the
-    Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
+    it happens and ``memory`` sets how fast it is forgotten (forgiveness): ``received[i, j]``
+    sums the Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
     government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
     ``threat[i]`` averages material conflict
     from i's adversaries and security cooperation among those adversaries (one side's alliance

@@ -8,19 +8,15 @@ the manifest's ``created`` time stamp differs.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
-import platform
 import shutil
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.experiments import analysis
 from sim.experiments.design import DesignPoint, salib_problem
 from sim.experiments.schema import (
@@ -180,14 +176,11 @@ def sensitivity_table(exp: Experiment, points: list[DesignPoint],
 def manifest(exp: Experiment, points: list[DesignPoint], runs: int, frame: pd.DataFrame,
              loaded: dict[str, Any], files: list[str]) -> dict[str, Any]:
     from sim.experiments.design import run_seeds
+    from sim.output import software_stamp
 
     f = exp.file
     return {
-        "tool": "jk-dispute-sim",
-        "version": __version__,
-        "mesa": mesa.__version__,
-        "python": platform.python_version(),
-        "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        **software_stamp(),
         "experiment": {"path": str(exp.path), "sha256": exp.sha256, "title": f.title,
                        "question": f.question},
         "scenarios": {label: _scenario_entry(one) for label, one in loaded.items()},
