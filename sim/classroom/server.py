@@ -358,7 +358,9 @@ def team_routes(app: ClassroomApp) -> list:
             data["notice"] = room.notices.get(actor, "")
         return JSONResponse(data)
 
-    async def move(request: Request) -> Response:
+    async def team_post(request: Request, act) -> Response:
+        """A team's form: find its room, apply ``act(room, actor, form)`` under the room's
+        lock, and come back to the team page (with the error, if the move was refused)."""
         found = team_or_none(request)
         code = request.path_params["code"].upper()
         if found is None:
@@ -367,25 +369,18 @@ def team_routes(app: ClassroomApp) -> list:
         form = await request.form()
         with room.lock:
             try:
-                chosen = move_from_form(room.game, actor, form)
-                room.submit_move(actor, chosen, time.time())
+                act(room, actor, form)
             except MoveError as err:
                 return redirect(with_message(f"/team/{code}", str(err)))
         return redirect(f"/team/{code}")
 
+    async def move(request: Request) -> Response:
+        return await team_post(request, lambda room, actor, form: room.submit_move(
+            actor, move_from_form(room.game, actor, form), time.time()))
+
     async def answer(request: Request) -> Response:
-        found = team_or_none(request)
-        code = request.path_params["code"].upper()
-        if found is None:
-            return redirect(with_message("/", "Unknown team code."))
-        room, actor = found
-        form = await request.form()
-        with room.lock:
-            try:
-                room.submit_answer(actor, form.get("answer") == "accept", time.time())
-            except MoveError as err:
-                return redirect(with_message(f"/team/{code}", str(err)))
-        return redirect(f"/team/{code}")
+        return await team_post(request, lambda room, actor, form: room.submit_answer(
+            actor, form.get("answer") == "accept", time.time()))
 
     async def plot(request: Request) -> Response:
         found = team_or_none(request)
