@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - started
     print(f"{args.runs} runs of {path.name} (seed {seed}) in {elapsed:.1f} s")
     print(f"results: {out}/ (trajectories.csv, indices.csv, events.csv, agreements.csv, "
-          "manifest.json)")
+          "status_quo.csv, manifest.json)")
     if not args.no_figures:
         print(f"figures: {out / 'figures'}/   report: {out / 'report.html'}")
     print(f"why did an actor act? sim explain {out} --run 0 --month {loaded.scenario.meta.start}"
