@@ -9,7 +9,6 @@ import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,6 +57,3 @@ def run_ensemble(loaded: LoadedScenario, seeds: list[int], workers: int = 1) -> 
                              initargs=(str(loaded.path), loaded.overrides)) as pool:
         yield from pool.map(_run_in_worker, seeds, chunksize=chunk)
 
-
-def scenario_path_label(path: Path) -> str:
-    return path.stem

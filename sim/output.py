@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -155,10 +154,3 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise fail(str(path), f"not a readable manifest ({err})") from None
-
-
-def all_rows(records: Iterable[tuple[int, RunRecord]]) -> RunTables:
-    tables = RunTables()
-    for run, record in records:
-        tables.add(run, record)
-    return tables
