@@ -53,7 +53,7 @@ from sim.model import RunRecord
 # name -> (low, high): plausible ranges around the reference values of base.yaml
 PARAMETERS: dict[str, tuple[float, float]] = {
     "choice_temperature": (0.02, 0.15),  # from near-deterministic to frequent "mistakes"
-    "weight_reciprocity": (2.0, 10.0),  # how much an act received weighs in the next choice
+    "weight_reciprocity": (0.3, 2.0),  # how much an act received weighs in the next choice
     "relaxation": (0.02, 0.12),  # a shock halves in about 3 years .. 6 months
     "ratification_threshold": (0.45, 0.85),  # domestic support a deal needs at home
     "attention_cost": (0.05, 0.5),  # how worthwhile a move must be before a leader acts
