@@ -79,7 +79,8 @@ class DisputeModel(mesa.Model):
         self.player_package: tuple[str, dict[str, float], bool] | None = None
         self.player_answers: dict[str, bool] = {}
         self.impacts: list[tension.Impact] = []
-        self.month_events: list[tuple] = []
+        self.month_events: list[int] = []  # QuadClass of each act this month
+        self.month_acts: set[tuple[str, str]] = set()  # (actor, action) taken this month
         self.rows_trajectories: list[tuple] = []
         self.rows_indices: list[tuple] = []
         self.rows_events: list[tuple] = []
@@ -154,7 +155,7 @@ class DisputeModel(mesa.Model):
         """Fire the month's scripted events and let every actor decide; a game shows the human
         players their situation and options at this point (see :mod:`sim.play`)."""
         self._update_administrations()
-        self.impacts, self.month_events = [], []
+        self.impacts, self.month_events, self.month_acts = [], [], set()
         self.fire_scripted_events()
         self.snapshot()
         self.agents.do("decide")
@@ -218,7 +219,7 @@ class DisputeModel(mesa.Model):
 
     def _update_usage(self) -> None:
         memory = self.params.memory
-        taken = {(row[1], row[3]) for row in self.rows_events if row[0] == self.month}
+        taken = self.month_acts
         for key in set(self.usage) | taken:
             self.usage[key] = memory * self.usage.get(key, 0.0) + (1.0 - memory) * (key in taken)
 
@@ -246,6 +247,7 @@ class DisputeModel(mesa.Model):
         else:
             utilities, probability = [None] * (len(COMPONENTS) + 1), None
         self.month_events.append(action.quad_class)
+        self.month_acts.add((actor, action_id))
         self.rows_events.append((self.month, actor, "+".join(targets), action_id, action.cameo,
                                  action.goldstein, action.quad_class, False, probability,
                                  *utilities, note))

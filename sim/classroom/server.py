@@ -324,25 +324,24 @@ def team_routes(app: ClassroomApp) -> list:
                             msg=request.query_params.get("msg", ""),
                             **turn_context(room, actor, request.path_params["code"]))
 
-    async def team_panel(request: Request) -> Response:
+    def team_fragment(request: Request, render) -> Response:
+        """A part of the team page the script refreshes: 404 for an unknown code, else
+        ``render(room, actor)`` with the room's clock brought up to date."""
         found = team_or_none(request)
         if found is None:
             return Response("unknown team", status_code=404)
         room, actor = found
         with room.lock:
             room.tick(time.time())
-            return app.page("team_panel.html", game=room.game, actor=actor,
-                            s=views.situation(room.game, actor))
+            return render(room, actor)
+
+    async def team_panel(request: Request) -> Response:
+        return team_fragment(request, lambda room, actor: app.page(
+            "team_panel.html", game=room.game, actor=actor, s=views.situation(room.game, actor)))
 
     async def team_turn(request: Request) -> Response:
-        found = team_or_none(request)
-        if found is None:
-            return Response("unknown team", status_code=404)
-        room, actor = found
-        with room.lock:
-            room.tick(time.time())
-            return app.page("team_turn.html", **turn_context(room, actor,
-                                                            request.path_params["code"]))
+        return team_fragment(request, lambda room, actor: app.page(
+            "team_turn.html", **turn_context(room, actor, request.path_params["code"])))
 
     async def team_state(request: Request) -> Response:
         found = team_or_none(request)
