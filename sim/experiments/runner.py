@@ -17,15 +17,12 @@ consolidation of the parts into the final tables.
 
 from __future__ import annotations
 
+import functools
 import json
-import multiprocessing
 import os
 import shutil
-import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +32,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__
-from sim.errors import InputError, Problem, fail
+from sim.ensemble import MODEL_MODULES, make_backend, progress_bar
+from sim.errors import InputError, Problem
 from sim.experiments.design import DesignPoint, Task, build_design, make_tasks
 from sim.experiments.schema import Experiment
 from sim.experiments.worker import (
@@ -50,14 +48,9 @@ from sim.experiments.worker import (
 
 PARTS = "parts"
 STATE = "state.json"
-IN_FLIGHT_PER_WORKER = 2
+WORKER_MODULES = (*MODEL_MODULES, "sim.experiments.worker")
 FINAL_FILES = ("runs.parquet", "outcomes.csv", "design.csv", "summary.csv", "comparisons.csv",
                "sensitivity.csv", "manifest.json")
-
-
-class WorkersLost(RuntimeError):
-    """The local worker processes died (killed, out of memory): the runs in flight are not
-    recorded as failed, so that ``--resume`` runs them again."""
 
 
 @dataclass
@@ -78,134 +71,6 @@ class Outcome:
     def rate(self) -> float:
         """Runs per second while the runs were running (setup and analysis excluded)."""
         return self.ran / self.run_seconds if self.run_seconds > 0 else 0.0
-
-
-# --- backends ---------------------------------------------------------------------------------
-
-Done = Iterator[tuple[Task, TaskResult | BaseException]]
-
-
-class SerialBackend:
-    """Runs tasks one after the other in this process."""
-
-    description = "1 worker (this process)"
-    workers = 1
-
-    def __enter__(self) -> SerialBackend:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def run(self, tasks: Iterable[Task], evaluator: Any) -> Done:
-        for task in tasks:
-            try:
-                yield task, run_task(task, evaluator)
-            except Exception as err:  # noqa: BLE001 - recorded as a failed task
-                yield task, err
-
-
-class ProcessBackend:
-    """Local worker processes, started by a fork server (safe beside threads such as Dask's or
-    tqdm's, and cheap: the server has imported the model once)."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.description = f"{workers} local worker processes"
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> ProcessBackend:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.experiments.worker", "sim.model"])
-        self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.pool is not None
-        self.pool.shutdown(wait=True, cancel_futures=True)
-
-    def run(self, tasks: Iterable[Task], evaluator: Any) -> Done:
-        assert self.pool is not None
-        queue, pending = iter(tasks), {}
-        while True:
-            while len(pending) < self.workers * IN_FLIGHT_PER_WORKER:
-                task = next(queue, None)
-                if task is None:
-                    break
-                try:
-                    pending[self.pool.submit(run_task, task, evaluator)] = task
-                except BrokenProcessPool as err:
-                    raise WorkersLost(str(err)) from None
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: pending[f].name):
-                task = pending.pop(future)
-                error = future.exception()
-                if isinstance(error, BrokenProcessPool):
-                    raise WorkersLost(str(error)) from None
-                yield task, error if error is not None else future.result()
-
-
-class DaskBackend:
-    """Tasks submitted to an existing ``dask.distributed`` scheduler."""
-
-    def __init__(self, address: str):
-        self.address = address
-        self.client: Any = None
-        self.workers = 0
-        self.description = f"Dask cluster at {address}"
-
-    def __enter__(self) -> DaskBackend:
-        try:
-            from distributed import Client
-        except ImportError:
-            raise fail("--scheduler", "dask.distributed is not installed "
-                       "(pip install 'dask[distributed]')") from None
-        try:
-            self.client = Client(self.address, timeout="10s")
-        except (OSError, TimeoutError) as err:
-            raise fail("--scheduler", f"cannot connect to {self.address} ({err})") from None
-        info = self.client.scheduler_info()
-        self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or 1
-        self.description = f"Dask cluster at {self.address} ({self.workers} worker threads)"
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.client is not None:
-            self.client.close()
-
-    def run(self, tasks: Iterable[Task], evaluator: Any) -> Done:
-        from distributed import as_completed
-
-        queue, futures = iter(tasks), {}
-
-        def submit() -> Any:
-            task = next(queue, None)
-            if task is None:
-                return None
-            future = self.client.submit(run_task, task, evaluator, pure=False,
-                                        key=f"sim-experiment-{task.name}-{os.getpid()}-{id(self)}")
-            futures[future.key] = task
-            return future
-
-        first = [f for f in (submit() for _ in range(self.workers * IN_FLIGHT_PER_WORKER)) if f]
-        stream = as_completed(first)
-        for future in stream:
-            task = futures.pop(future.key)
-            try:
-                yield task, future.result()
-            except Exception as err:  # noqa: BLE001 - a worker's failure is recorded
-                yield task, err
-            new = submit()
-            if new is not None:
-                stream.add(new)
-
-
-def make_backend(workers: int, scheduler: str | None) -> Any:
-    if scheduler:
-        return DaskBackend(scheduler)
-    return SerialBackend() if workers <= 1 else ProcessBackend(workers)
 
 
 # --- the folder -------------------------------------------------------------------------------
@@ -330,7 +195,7 @@ def run_experiment(exp: Experiment, out: Path, runs: int | None = None, workers:
     pending = [t for t in tasks if t.name not in done]
     started = time.perf_counter()
     total, ran = len(points) * runs, sum(t.size for t in pending)
-    backend = make_backend(workers, scheduler)
+    backend = make_backend(workers, scheduler, WORKER_MODULES)
     with backend:
         _execute(backend, pending, evaluator, out / PARTS, total=total, done=total - ran,
                  progress=progress)
@@ -346,12 +211,9 @@ def run_experiment(exp: Experiment, out: Path, runs: int | None = None, workers:
 def _execute(backend: Any, tasks: list[Task], evaluator: Any, parts: Path, total: int,
              done: int, progress: bool) -> None:
     """Run the tasks, writing each result as it arrives, with a progress bar and ETA."""
-    from tqdm import tqdm
-
     failed = 0
-    with tqdm(total=total, initial=done, unit="run", desc="runs", file=sys.stderr,
-              disable=not progress, smoothing=0.1, dynamic_ncols=True) as bar:
-        for task, result in backend.run(tasks, evaluator):
+    with progress_bar(total, progress, initial=done) as bar:
+        for task, result in backend.run(functools.partial(run_task, evaluator=evaluator), tasks):
             if isinstance(result, BaseException):
                 result = failed_task(task, evaluator.names, result)
             write_part(parts, result)

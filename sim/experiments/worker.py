@@ -13,9 +13,9 @@ point of a Sobol design would cost about as much as the runs themselves.
 from __future__ import annotations
 
 import dataclasses
-import threading
+import functools
+import json
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,17 +60,14 @@ class TaskResult:
 
 # --- scenario cache ---------------------------------------------------------------------------
 
-_CACHE: OrderedDict[tuple, Any] = OrderedDict()
-_LOCK = threading.Lock()  # Dask workers may run tasks in threads of one process
-
 
 def scenario_for(path: str, overrides: tuple[tuple[str, Any], ...]) -> Any:
     """The loaded scenario for a design point (cached; parameters applied on a shared load)."""
     from sim.scenario import load_scenario
 
-    other = tuple((k, v) for k, v in overrides if not k.startswith(PARAMETERS))
+    other = {k: v for k, v in overrides if not k.startswith(PARAMETERS)}
     params = {k[len(PARAMETERS):]: v for k, v in overrides if k.startswith(PARAMETERS)}
-    base = _cached((path, repr(other)), lambda: load_scenario(path, dict(other)))
+    base = load_cached(path, json.dumps(other, sort_keys=True))
     if not params:
         return base
     try:
@@ -80,17 +77,12 @@ def scenario_for(path: str, overrides: tuple[tuple[str, Any], ...]) -> Any:
         return load_scenario(path, dict(overrides))
 
 
-def _cached(key: tuple, load: Callable[[], Any]) -> Any:
-    with _LOCK:
-        if key in _CACHE:
-            _CACHE.move_to_end(key)
-            return _CACHE[key]
-    value = load()
-    with _LOCK:
-        _CACHE[key] = value
-        while len(_CACHE) > CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return value
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def load_cached(path: str, overrides_json: str) -> Any:
+    """A scenario loaded once per worker process for each set of (JSON-encoded) overrides."""
+    from sim.scenario import load_scenario
+
+    return load_scenario(path, json.loads(overrides_json))
 
 
 def _with_parameters(base: Any, params: dict[str, Any], overrides: dict[str, Any]) -> Any:

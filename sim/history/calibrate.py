@@ -32,14 +32,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import multiprocessing
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import optimize
@@ -49,6 +47,9 @@ from sim.history.reference import Reference, load_reference
 from sim.history.scoring import COMPOSITE, score_ensemble, score_value
 from sim.history.series import DyadEnsemble, from_records
 from sim.model import RunRecord
+
+if TYPE_CHECKING:
+    from sim.ensemble import Backend
 
 # name -> (low, high): plausible ranges around the reference values of base.yaml
 PARAMETERS: dict[str, tuple[float, float]] = {
@@ -99,7 +100,7 @@ class Calibrator:
     scenario: Path
     reference: Reference
     seeds: list[int]
-    pool: ProcessPoolExecutor | None
+    backend: Backend
     base_overrides: dict[str, Any] = field(default_factory=dict)
     progress: bool = True
     log: list[Evaluation] = field(default_factory=list)
@@ -123,30 +124,15 @@ class Calibrator:
         return value, ensemble
 
     def _simulate(self, overrides: dict[str, Any], seeds: list[int]) -> list[RunRecord]:
-        jobs = [(str(self.scenario), tuple(sorted(overrides.items())), s) for s in seeds]
-        if self.pool is None:
-            return [_simulate_one(job) for job in jobs]
-        return list(self.pool.map(_simulate_one, jobs))
+        from sim.ensemble import run_ensemble
+        from sim.scenario import load_scenario
+
+        loaded = load_scenario(self.scenario, overrides)
+        return list(run_ensemble(loaded, seeds, backend=self.backend))
 
 
 def in_sample_composite(ensemble: DyadEnsemble, reference: Reference) -> float:
     return score_value(score_ensemble(ensemble, reference), COMPOSITE, IN_SAMPLE)
-
-
-_LOADED: dict[tuple, Any] = {}
-
-
-def _simulate_one(job: tuple[str, tuple, int]) -> RunRecord:
-    """One run in a worker; the loaded scenario is kept for the next run of the same set."""
-    from sim.model import simulate
-    from sim.scenario import load_scenario
-
-    path, overrides, seed = job
-    key = (path, overrides)
-    if key not in _LOADED:
-        _LOADED.clear()  # one parameter set at a time: keep memory flat
-        _LOADED[key] = load_scenario(path, dict(overrides))
-    return simulate(_LOADED[key], seed).record()
 
 
 # --- the unit cube ----------------------------------------------------------------------------
@@ -273,7 +259,7 @@ def current_values(scenario: Path) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """The ``--calibrate`` branch of ``sim history``."""
-    from sim.ensemble import default_workers, spawn_seeds
+    from sim.ensemble import default_workers, make_backend, spawn_seeds
     from sim.errors import fail
     from sim.history.history_cmd import history_scenario
     from sim.run_cmd import parse_overrides
@@ -290,9 +276,9 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     workers = args.workers or default_workers()
     started = time.perf_counter()
-    with WorkerPool(workers) as pool:
+    with make_backend(workers) as backend:
         cal = Calibrator(scenario, reference, spawn_seeds(CALIBRATION_SEED, args.calibration_runs),
-                         pool, overrides, progress=not args.quiet)
+                         backend, overrides, progress=not args.quiet)
         current = current_values(scenario)
         units, scores = search(cal, current, args.points)
         best = to_values(candidate(units, scores))
@@ -305,24 +291,6 @@ def run(args: argparse.Namespace) -> int:
                                           encoding="utf-8")
     report(summary, out)
     return 0
-
-
-class WorkerPool:
-    """A process pool (spawn: the same on every platform), or none for one worker."""
-
-    def __init__(self, workers: int):
-        self.workers = workers
-        self.executor: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> ProcessPoolExecutor | None:
-        if self.workers > 1:
-            self.executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self.executor
-
-    def __exit__(self, *exc: object) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 def write_log(path: Path, log: list[Evaluation]) -> None:
