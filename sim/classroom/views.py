@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.classroom.game import COLUMN, Game, parse_terms
+from sim.classroom.game import COLUMN, Game, option_key, parse_terms
 from sim.decision import COMPONENTS, Decision, Option
 from sim.negotiation import veto_distance
 
@@ -48,8 +48,8 @@ def reasons_text(components: np.ndarray | list[float], top: int = 2) -> str:
     largest against it ('for: pressure from a common ally +0.41; against: cost and effort -0.32').
     Components are relative to doing nothing, which scores zero on each."""
     values = [(float(v), name) for v, name in zip(components, COMPONENTS, strict=True)]
-    if all(v == 0.0 for v, _ in values):
-        return "doing nothing: the reference point, every component 0"
+    if all(v == 0.0 for v, _ in values):  # keeping things as they are: the reference point
+        return ""
     pros = sorted((x for x in values if x[0] >= 0.005), key=lambda x: -x[0])[:top]
     cons = sorted((x for x in values if x[0] <= -0.005), key=lambda x: x[0])[:1]
     parts = []
@@ -197,6 +197,8 @@ def event_view(game: Game, row: tuple) -> dict[str, Any]:
     why = ""
     if not scripted and utilities[0] is not None and note != "played by a human":
         why = reasons_text(utilities)
+        if not why and "rejection" in catalogue.actions[action_id].tags:
+            why = "the package did not give it enough over things as they are"
     targets = [t for t in str(row[COLUMN["target"]]).split("+") if t]
     return {"month": row[COLUMN["month"]], "actor": row[COLUMN["actor"]],
             "who": game.short_name(row[COLUMN["actor"]]), "to": targets_text(game, targets),
@@ -211,6 +213,6 @@ def event_view(game: Game, row: tuple) -> dict[str, Any]:
 def menu(game: Game, actor: str) -> list[dict[str, Any]]:
     """The actor's feasible options, numbered from 1, in words."""
     actions = game.model.catalogue.actions
-    return [{"number": k, "action": o.action, "targets": list(o.targets),
+    return [{"number": k, "key": option_key(o), "action": o.action, "targets": list(o.targets),
              "text": option_text(game, o), "goldstein": actions[o.action].goldstein}
             for k, o in enumerate(game.options(actor), start=1)]
