@@ -337,15 +337,15 @@ class Room:
 
     def played_for_late_teams(self) -> dict[str, str]:
         """Actor -> what the model plays for a team that has not moved this month, and why."""
-        from sim.classroom.views import decision_why, option_text
+        from sim.classroom.views import option_text, reasons_sentence
 
         game, told = self.game, {}
         for actor in game.waiting_for():
             decision = game.model.agent_by_id[actor].decision
-            why = decision_why(decision)
+            why = reasons_sentence(decision.components[decision.chosen])
             told[actor] = (f"Your team did not move in time in {game.month}: the model played "
-                           f"\u201c{option_text(game, decision.option)}\u201d for you"
-                           f"{', because ' + why if why else ''}.")
+                           f"\u201c{option_text(game, decision.option)}\u201d for you, "
+                           f"because {why}.")
         return told
 
     def _close_moves(self, now: float) -> None:

@@ -26,6 +26,25 @@ REASONS = {
     "cost": "cost and effort",
     "disposition": "standing habit",
 }
+# The same, as clauses after "because" (for) and "though" (against), speaking to the team.
+BECAUSE = {
+    "position": "it moves things toward your goals",
+    "reciprocity": "it answers what the others did to you",
+    "domestic": "it goes down well at home",
+    "alliance": "a common ally presses for it",
+    "threat": "a common threat calls for it",
+    "cost": "it costs little",
+    "disposition": "it is your side's habit",
+}
+THOUGH = {
+    "position": "it moves things away from your goals",
+    "reciprocity": "it ignores what the others did to you",
+    "domestic": "it is unpopular at home",
+    "alliance": "a common ally frowns on it",
+    "threat": "it weakens you against a common threat",
+    "cost": "it takes cost and effort",
+    "disposition": "it is not your side's habit",
+}
 QUAD_WORDS = {0: "", 1: "verbal cooperation", 2: "material cooperation",
               3: "verbal conflict", 4: "material conflict"}
 
@@ -60,6 +79,17 @@ def reasons_text(components: np.ndarray | list[float], top: int = 2) -> str:
     if not pros and cons:  # the logit choice is random: an act with no reason for it happens
         parts.insert(0, "a less likely choice, nothing in its favour")
     return "; ".join(parts) or "nothing pressing either way"
+
+
+def reasons_sentence(components: np.ndarray | list[float]) -> str:
+    """The same reasons as a clause a team reads after 'because': 'it moves things toward your
+    goals and a common ally presses for it (though it takes cost and effort)'."""
+    values = [(float(v), name) for v, name in zip(components, COMPONENTS, strict=True)]
+    pros = [BECAUSE[n] for v, n in sorted(values, key=lambda x: -x[0])[:2] if v >= 0.005]
+    cons = [THOUGH[n] for v, n in sorted(values, key=lambda x: x[0])[:1] if v <= -0.005]
+    if not pros:
+        return "nothing pushed your side either way this month"
+    return " and ".join(pros) + (f" (though {cons[0]})" if cons else "")
 
 
 def decision_why(decision: Decision, option_index: int | None = None) -> str:
