@@ -229,7 +229,8 @@ def build_figures(run: RunFolder, network_months: Sequence[str] | None = None) -
     from sim.plots import figures
 
     return {
-        "trajectories": figures.trajectory_figure(run.trajectories, run.manifest),
+        "trajectories": figures.trajectory_figure(run.trajectories, run.manifest,
+                                                  events=run.events),
         "tension_heatmap": figures.tension_heatmap(run.trajectories, run.manifest),
         "network": figures.network_figure(run.trajectories, run.manifest, network_months),
         "indices": figures.indices_figure(run.indices, run.manifest),
