@@ -141,6 +141,7 @@ class Game:
         self.initial_relations = {w.dyad_name(i, j): (float(w.tension[i, j]),
                                                       float(w.cooperation[i, j]))
                                   for i, j in w.dyads()}
+        self.initial_indices = self.model.regional_indices()
         self.ended_early = False
         self.version = 0  # bumped on every change, so that web pages know when to refresh
         self._start_month()

@@ -245,6 +245,8 @@ def key_acts(events: pd.DataFrame, manifest: Manifest, months: Sequence[str]) ->
                      "label": f"{style.actor_label(actor, manifest)}: "
                               f"{action_words(action, manifest)}",
                      "colour": colours.get(actor, "#555555"), "final": float(shares[-1])})
+    if runs == 1:  # one game: its acts lettered in the order they happened
+        acts.sort(key=lambda a: (a["month"], a["label"]))
     for letter, act in zip(LETTERS, acts, strict=False):
         act["letter"] = letter
     return acts
@@ -253,14 +255,17 @@ def key_acts(events: pd.DataFrame, manifest: Manifest, months: Sequence[str]) ->
 def draw_key_act_row(ax: Axes, acts: list[dict], months: Sequence[str], runs: int) -> None:
     """One game: each key act's letter at its month. An ensemble: the share of runs in which
     each act has happened by then, lettered where it reaches one half."""
-    dates = style.month_starts(months) + pd.Timedelta(days=14)
+    dates = style.month_starts(months)  # a month's state is plotted at its first day
     ax.grid(False)
     if runs == 1:
         ax.spines[["left", "bottom"]].set_visible(False)
-        for act in acts:
-            ax.text(style.month_starts([act["month"]])[0] + pd.Timedelta(days=14), 0.5,
-                    act["letter"], ha="center", va="center", fontsize=12, fontweight="bold",
-                    color=act["colour"])
+        when = style.month_starts([a["month"] for a in acts])
+        start, end = month_window(months)
+        levels = event_levels(when, (end - start).days)
+        for act, date, level in zip(acts, when, levels, strict=True):
+            ax.text(date, level + 0.5, act["letter"], ha="center", va="center", fontsize=12,
+                    fontweight="bold", color=act["colour"])
+        ax.set_ylim(0, max(levels, default=0) + 1)
         ax.set_yticks([])
         ax.tick_params(axis="x", length=0)
         ax.set_title("Key acts of the actors in this game", loc="left", fontsize=12)
@@ -282,7 +287,7 @@ def mark_key_acts(axes: Sequence[Axes], acts: list[dict]) -> None:
     happened in half of the runs (an ensemble)."""
     for act in acts:
         if act["month"]:
-            date = style.month_starts([act["month"]])[0] + pd.Timedelta(days=14)
+            date = style.month_starts([act["month"]])[0]
             for ax in axes:
                 ax.axvline(date, color=act["colour"], ls=":", lw=1.6, zorder=1.7)
 
@@ -317,7 +322,9 @@ def trajectory_figure(
     ratios = [1.8] * len(dyads)
     top_rows = 0
     if acts:
-        ratios.insert(0, 0.5 if runs == 1 else 1.5)
+        levels = event_levels_in([{"month": a["month"]} for a in acts], months) if runs == 1 \
+            else [0]
+        ratios.insert(0, 0.3 * (max(levels) + 1) + 0.3 if runs == 1 else 1.5)
         top_rows += 1
     if scripted:
         ratios.insert(0, 0.3 * (max(event_levels_in(scripted, months)) + 1))
@@ -347,8 +354,10 @@ def trajectory_figure(
         grid[0, 0].set_xlim(*month_window(months))
         side_legend(panels[0, 1], band_key_handles(runs), "Each pair")
         if keys:  # in its own row: a tall key beside a panel would stretch that panel's row
-            draw_key(fig.add_subplot(gs[-1, :]), keys,
-                     "Scripted events (numbers) and key acts of the actors (letters)")
+            draw_key(fig.add_subplot(gs[-1, :]), keys, " and ".join(
+                part for part, there in (("Scripted events (numbers)", scripted),
+                                         ("key acts of the actors (letters)", acts)) if there
+            ).capitalize())
         figure_title(fig, "Tension and cooperation, pair by pair" if runs > 1 else
                      "Tension and cooperation in this game, pair by pair", manifest)
     return fig
@@ -440,7 +449,9 @@ def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
         ax.set_ylabel("Pair of actors")
         ax.grid(False)
         style.format_date_axis(ax, window=(edges[0], edges[-1]))
-        fig.colorbar(mesh, ax=ax, label="Tension (0–1), ensemble median", pad=0.01)
+        one = run_count(trajectories, manifest) == 1
+        fig.colorbar(mesh, ax=ax, label="Tension (0–1)" + ("" if one else ", median over runs"),
+                     pad=0.01)
         figure_title(fig, "Tension in every dyad, month by month", manifest)
     return fig
 
@@ -488,7 +499,8 @@ def network_figure(
         fig.colorbar(mappable, ax=list(axes), label="Tension (0–1), edge colour", shrink=0.8)
         fig.legend(handles=cooperation_width_keys(), loc="outside lower center", ncols=3,
                    title="Cooperation (0–1), edge width")
-        figure_title(fig, "Relations network (ensemble medians)", manifest)
+        figure_title(fig, "Relations network" + (
+            "" if run_count(trajectories, manifest) == 1 else " (medians over runs)"), manifest)
     return fig
 
 
@@ -574,7 +586,8 @@ def event_timeline(
             name = style.actor_label(row, manifest) if row != SCRIPTED_ROW else "Scripted events"
             ax.set_ylabel(textwrap.fill(name, 14), rotation=0, ha="right", va="center")
         if rows:
-            axes[0].set_title("Events per month by actor (mean over runs)", loc="left")
+            axes[0].set_title("Events per month by actor" + (
+                "" if runs == 1 else " (mean over runs)"), loc="left")
             share_y(axes[:-1])
         draw_goldstein(axes[-1], events, months, runs)
         if events.empty:
@@ -583,8 +596,8 @@ def event_timeline(
         style.format_date_axis(axes[-1], window=month_window(months))
         if rows:
             side_legend(axes[0], [Patch(color=c, label=n) for n, c in style.QUAD_CLASSES.values()],
-                        "QuadClass")
-        side_legend(axes[-1], band_key_handles(), "Goldstein sum")
+                        "Kind of act\n(QuadClass)")
+        side_legend(axes[-1], band_key_handles(runs), "Goldstein sum")
         figure_title(fig, "Event timeline", manifest)
     return fig
 
@@ -627,8 +640,9 @@ def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
     dates = style.month_starts(months) + pd.Timedelta(days=12)  # centre on the bars above
     draw_band(ax, dates, q, "#333333", "Goldstein sum")
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("Goldstein sum\n(−10…+10 per event)")
-    ax.set_title("Monthly Goldstein sum of all events", loc="left")
+    ax.set_ylabel("Goldstein sum")
+    ax.set_title("How cooperative each month was: the sum of its acts' Goldstein scores "
+                 "(each from −10, most hostile, to +10, most cooperative)", loc="left")
 
 
 # ---------------------------------------------------------------- agreements
@@ -738,11 +752,12 @@ def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
         edges = mdates.date2num(dates.append(pd.DatetimeIndex([month_window(months)[1]])))
         bottom.stairs(means["agreements_in_force"].to_numpy(), edges, color="#117733", lw=2.4,
                       label="Agreements in force", baseline=None, zorder=3)
-        bottom.set_ylabel("Count (mean over runs)")
+        runs = run_count(indices, manifest)
+        bottom.set_ylabel("Count" if runs == 1 else "Count (mean over runs)")
         bottom.set_title("Agreements in force and coercive acts per month", loc="left")
         bottom.set_xlim(*month_window(months))
         style.format_date_axis(bottom, window=month_window(months))
-        side_legend(top, top.get_legend_handles_labels()[0] + band_key_handles())
+        side_legend(top, top.get_legend_handles_labels()[0] + band_key_handles(runs))
         side_legend(bottom, bottom.get_legend_handles_labels()[0])
         figure_title(fig, "Regional tension and cohesion", manifest)
     return fig

@@ -181,7 +181,7 @@ def add_provenance(fig: Figure, manifest: Mapping[str, Any]) -> None:
     runs = manifest.get("runs")
     parts = [
         str(manifest.get("scenario", {}).get("title") or "").strip(),
-        f"{runs} runs" if runs else "",
+        ("one game" if runs == 1 else f"{runs} runs") if runs else "",
         f"seed {manifest['seed']}" if "seed" in manifest else "",
         f"{manifest.get('tool', 'sim')} {manifest.get('version', '')}".strip(),
     ]
