@@ -137,7 +137,9 @@ def test_instructor_and_two_teams_play_a_month_and_download_the_debrief(browser,
     info.value.save_as(saved)
     report = saved.read_text(encoding="utf-8")
     assert "<h2>Your turns: what the model's own actor would have done</h2>" in report
+    assert report.index('id="advice"') < report.index('id="numbers"') < report.index('id="record"')
     assert "summit" in report and "2023-01" in report
+    assert "Ensemble" not in report and "1 runs" not in report and "50% of runs" not in report
     shoot(instructor, "7-dashboard-over")
 
 

@@ -97,3 +97,22 @@ def test_instructor_pages_need_the_key_and_games_survive_a_restart(tmp_path):
     assert back.game.month == "2023-02" and back.codes == rooms[0].codes
     with serving(restarted) as url:
         assert httpx.get(f"{url}/team/{code}").status_code == 200
+
+
+def test_the_debrief_of_one_game_tells_that_game_from_its_start(loaded, tmp_path):
+    from sim.classroom.debrief import write_debrief
+
+    game = Game(loaded, ["KOR", "JPN"], seed=4)
+    game.set_move("JPN", Move("wait", (), Package({"compensation": 0.6, "apology": 0.6})))
+    game.resolve()
+    game.resolve()
+    game.end()
+    page = write_debrief(game, tmp_path / "debrief").read_text(encoding="utf-8")
+    trajectories = (tmp_path / "debrief" / "trajectories.csv").read_text(encoding="utf-8")
+    assert trajectories.splitlines()[1].startswith("0,2022-12,")  # the state before month 1
+    assert page.index('id="advice"') < page.index('id="numbers"') < page.index('id="story"')
+    assert "at the start → at the end (2023-02)" in page and "in this game" in page
+    for ensemble_words in ("Ensemble", "50% of runs", "1 runs", "mean over runs",
+                           'id="fig-agreements"'):
+        assert ensemble_words not in page, ensemble_words
+    assert "Tokyo: sign the settlement" in page  # a key act of this game, with its month

@@ -27,7 +27,10 @@ def quick_report(monkeypatch):
     browser test; here only the game's own section matters."""
     import sim.report
 
-    monkeypatch.setattr(sim.report, "figures_section", lambda run: "<section></section>")
+    import sim.plots.plot_cmd
+
+    monkeypatch.setattr(sim.plots.plot_cmd, "plot_run_folder", lambda folder: [])
+    monkeypatch.setattr(sim.report, "figure_sources", lambda run: {})
 
 
 def play(monkeypatch, capsys, args: list[str], stdin: str) -> tuple[int, str]:
