@@ -195,7 +195,8 @@ def figure_sources(run: RunFolder) -> dict[str, str]:
     """Figure name -> PNG data URI: the files ``sim plot`` drew into ``figures/``, else the
     figures drawn here in memory (never drawn twice)."""
     folder = run.path / "figures"
-    files = {name: folder / f"{name}.png" for name in FIGURE_ORDER}
+    names = [n for n in FIGURE_ORDER if run_count(run) > 1 or n != "agreements"]
+    files = {name: folder / f"{name}.png" for name in names}
     if all(f.is_file() for f in files.values()):
         return {name: png_data_uri(f.read_bytes()) for name, f in files.items()}
     from sim.plots.plot_cmd import build_figures
