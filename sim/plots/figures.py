@@ -452,7 +452,7 @@ def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
         one = run_count(trajectories, manifest) == 1
         fig.colorbar(mesh, ax=ax, label="Tension (0–1)" + ("" if one else ", median over runs"),
                      pad=0.01)
-        figure_title(fig, "Tension in every dyad, month by month", manifest)
+        figure_title(fig, "Tension in every pair of actors, month by month", manifest)
     return fig
 
 
@@ -629,6 +629,7 @@ def draw_quad_bars(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
         ax.stairs(top, edges, baseline=bottom, fill=True, color=colour, label=name, lw=0)
         bottom = top
     ax.grid(axis="x", visible=False)
+    ax.set_axisbelow(True)  # grid lines behind the filled counts
 
 
 def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: int) -> None:
@@ -641,8 +642,8 @@ def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
     draw_band(ax, dates, q, "#333333", "Goldstein sum")
     ax.axhline(0, color="black", lw=0.8)
     ax.set_ylabel("Goldstein sum")
-    ax.set_title("How cooperative each month was: the sum of its acts' Goldstein scores "
-                 "(each from −10, most hostile, to +10, most cooperative)", loc="left")
+    ax.set_title("How cooperative each month was: the sum of its acts' Goldstein scores\n"
+                 "(each act from −10, most hostile, to +10, most cooperative)", loc="left")
 
 
 # ---------------------------------------------------------------- agreements
@@ -736,7 +737,7 @@ def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
         fig = style.new_figure(13, 8)
         top, bottom = fig.subplots(2, 1, sharex=True)
         for column, label, colour in (
-            ("regional_tension", "Regional tension (mean over state dyads)", "#B2182B"),
+            ("regional_tension", "Regional tension (mean over pairs of states)", "#B2182B"),
             ("trilateral_cohesion", f"Trilateral cohesion ({trilateral or 'trilateral'})",
              "#2166AC"),
         ):
