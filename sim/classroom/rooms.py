@@ -261,8 +261,11 @@ class Room:
             self.notices.setdefault(actor, f"News: {label}")
 
     @saved
-    def advance(self, now: float) -> None:
+    def advance(self, now: float, by_instructor: bool = True) -> None:
         """Close the current phase now (the instructor's 'next')."""
+        late = ", ".join(self.game.short_name(a) for a in self.waiting())
+        if by_instructor:
+            self.note(f"closed by the instructor{'; the model plays for ' + late if late else ''}")
         if self.phase == "moves":
             self._close_moves(now)
         elif self.phase == "answers":
@@ -333,7 +336,7 @@ class Room:
         if self.phase in ("moves", "answers") and self.clock.expired(now):
             late = ", ".join(self.game.short_name(a) for a in self.waiting())
             self.note(f"time is up{'; the model plays for ' + late if late else ''}")
-            self.advance(now)
+            self.advance(now, by_instructor=False)
 
     def played_for_late_teams(self) -> dict[str, str]:
         """Actor -> what the model plays for a team that has not moved this month, and why."""

@@ -280,9 +280,7 @@ def instructor_routes(app: ClassroomApp) -> list:
             path = app.offered(name)
             game = new_game_from_form(app.loaded_scenario, path, form)
             turn_seconds = parse_minutes(form.get("minutes", ""))
-        except MoveError as err:
-            return redirect(with_message("/instructor", f"Could not create the game: {err}"))
-        except InputError as err:
+        except (MoveError, InputError) as err:  # a bad field, or an offered scenario's message
             return redirect(with_message("/instructor", f"Could not create the game: {err}"))
         room = app.classroom.create(game, turn_seconds)
         return redirect(f"/instructor/games/{room.id}")

@@ -94,7 +94,8 @@ def reasons_sentence(components: np.ndarray | list[float]) -> str:
 
 def decision_why(decision: Decision, option_index: int | None = None) -> str:
     k = decision.chosen if option_index is None else option_index
-    return reasons_text(decision.components[k])
+    return reasons_text(decision.components[k]) or (
+        "doing nothing new is the yardstick: every other move is scored against it")
 
 
 # --- the situation ----------------------------------------------------------------------------

@@ -53,7 +53,7 @@
   }
 
   function renderClock() {
-    if (!clock) { return; }
+    if (!clock || phase === "") { return; }  // nothing to say before the first answer
     if (phase === "over") { clock.textContent = "game over"; clock.className = "clock"; return; }
     if (paused) { clock.textContent = "paused"; clock.className = "clock"; return; }
     if (secondsLeft === null || secondsLeft === undefined) {
