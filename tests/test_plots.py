@@ -399,3 +399,16 @@ def test_key_acts_are_strong_one_off_acts_with_the_share_of_runs_by_month() -> N
     assert any(t.startswith("Key acts of the actors: share of runs") for t in titles)
     assert "Tokyo: tighten export controls (75% of runs by Apr 2020)" in " ".join(
         t.replace("\n", " ") for t in legend_texts(fig))
+
+
+def test_the_plots_never_import_the_experiments() -> None:
+    """sim.experiments draws with sim.plots.style: the other way round would be a cycle."""
+    import ast
+
+    folder = Path(figures.__file__).parent
+    imported = [node.module if isinstance(node, ast.ImportFrom) else alias.name
+                for file in folder.glob("*.py")
+                for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in node.names]
+    assert not [m for m in imported if m and m.startswith("sim.experiments")]
