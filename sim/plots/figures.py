@@ -216,7 +216,7 @@ def action_words(action: str, manifest: Manifest) -> str:
 
 
 def key_acts(events: pd.DataFrame, manifest: Manifest, months: Sequence[str]) -> list[dict]:
-    """The key acts of the actors (see the rules above), most telling first, each with the
+    """The key acts of the actors (see the rules above), in the order they happen, each with the
     share of runs in which it has happened by each month (``shares``, aligned on ``months``)
     and the month that share first reaches one half (``month``, None if it never does)."""
     months = sorted(months)
@@ -245,8 +245,8 @@ def key_acts(events: pd.DataFrame, manifest: Manifest, months: Sequence[str]) ->
                      "label": f"{style.actor_label(actor, manifest)}: "
                               f"{action_words(action, manifest)}",
                      "colour": colours.get(actor, "#555555"), "final": float(shares[-1])})
-    if runs == 1:  # one game: its acts lettered in the order they happened
-        acts.sort(key=lambda a: (a["month"], a["label"]))
+    # lettered in the order they happen (in half of the runs), so the letters read left to right
+    acts.sort(key=lambda a: (a["month"] or "9999", -a["final"], a["label"]))
     for letter, act in zip(LETTERS, acts, strict=False):
         act["letter"] = letter
     return acts
