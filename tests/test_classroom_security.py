@@ -291,3 +291,25 @@ def test_random_values_to_every_route_never_give_a_500(fuzz_app, data):
     url = path.format(code=quote(code, safe=""), room=quote(room_id, safe=""))
     response = client.request(url=url, **request)
     assert response.status_code < 500, (request, url, response.text[-2000:])
+
+
+def test_with_host_0000_the_dashboard_shows_the_lan_addresses_and_a_qr_code(tmp_path):
+    from sim.classroom.game import Game
+    from sim.classroom.server import lan_addresses
+
+    app = create_app(tmp_path, KEY, SCENARIO, restore=False, host="0.0.0.0", port=8765)
+    state = app.state.classroom
+    room = state.classroom.create(Game(state.loaded_scenario(SCENARIO), ["KOR"]))
+    with serving(app) as url:
+        page = httpx.get(f"{url}/instructor/games/{room.id}?key={KEY}").text
+    addresses = lan_addresses()
+    print("addresses on this machine:", addresses)
+    for ip in addresses:
+        assert f"<strong>http://{ip}:8765/</strong>" in page
+    if addresses:
+        assert 'id="join-qr"' in page and "<svg" in page
+    local = create_app(tmp_path / "local", KEY, SCENARIO, restore=False)
+    room = local.state.classroom.classroom.create(Game(state.loaded_scenario(SCENARIO), ["KOR"]))
+    with serving(local) as url:
+        page = httpx.get(f"{url}/instructor/games/{room.id}?key={KEY}").text
+    assert 'id="join-qr"' not in page and "--host 0.0.0.0" in page

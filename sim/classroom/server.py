@@ -211,6 +211,12 @@ def lan_addresses() -> list[str]:
     return [ip for ip in dict.fromkeys(found) if not ip.startswith("127.")]
 
 
+def loopback(url: str) -> bool:
+    """An address only this computer reaches (a QR code of it would mislead students)."""
+    host = urlsplit(url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
+
+
 def qr_svg(url: str) -> str:
     """A QR code of ``url`` as inline SVG, drawn here (no online service)."""
     import io
@@ -293,7 +299,8 @@ def instructor_routes(app: ClassroomApp) -> list:
             return app.page("dashboard.html", room=room, game=room.game,
                             injectables=room.game.injectables(),
                             base_url=addresses[0].rstrip("/"), addresses=addresses,
-                            qr=qr_svg(addresses[0]), csrf=app.csrf("instructor"),
+                            qr=None if loopback(addresses[0]) else qr_svg(addresses[0]),
+                            csrf=app.csrf("instructor"),
                             msg=request.query_params.get("msg", ""))
 
     async def panel(request: Request) -> Response:
