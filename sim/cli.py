@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.run_cmd", "run a scenario as an ensemble and write tidy results and figures"),
     "explain": ("sim.explain", "why did an actor do what it did in a run"),
     "bargain": ("sim.bargaining_cmd", "run the expected-utility bargaining kernel on a CSV table"),
-    "plot": ("sim.plots.plot_cmd", "draw the figures of a run or experiment folder"),
+    "plot": ("sim.figures_cmd", "draw the figures of a run or experiment folder"),
     "report": ("sim.report", "write a self-contained HTML debrief of a run folder"),
     "experiment": ("sim.experiments.experiment_cmd", "run an experiment file: a designed ensemble"),
     "history": ("sim.history.history_cmd", "replay 2018-2023 and score it against the record"),

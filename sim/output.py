@@ -18,6 +18,7 @@ import pandas as pd
 from sim import __version__
 from sim.agreements import Agreement
 from sim.model import EVENT_COLUMNS, RunRecord
+from sim.plots.style import OKABE_ITO  # the one palette of every figure
 from sim.scenario import LoadedScenario
 
 FLOAT_FORMAT = "%.6g"
@@ -26,8 +27,6 @@ INDEX_COLUMNS = ("run", "month", "regional_tension", "trilateral_cohesion",
                  "agreements_in_force", "coercive_acts")
 AGREEMENT_COLUMNS = ("run", "id", "terms", "signatories", "victims_included", "signed", "ended",
                      "end_reason")
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
-             "#000000")
 
 
 class RunTables:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+from classroom_forms import first_option, form_fields
 
 from sim.classroom.server import create_app, serving
 
@@ -22,9 +23,12 @@ TIME_LIMIT = 60.0
 def create_games(url: str) -> None:
     """Games made through the instructor's form, as a teacher would."""
     with httpx.Client(base_url=url, cookies={"classroom_instructor": KEY}) as client:
+        token = form_fields(client.get("/instructor/new?scenario=classroom.yaml").text,
+                            "create-form")["csrf"]
         for _ in range(GAMES):
             response = client.post("/instructor/games", data={
-                "scenario": str(SCENARIO), "players": list(TEAMS), "minutes": "0"})
+                "scenario": "classroom.yaml", "players": list(TEAMS), "minutes": "0",
+                "csrf": token})
             assert response.status_code == 303, response.text
 
 
@@ -45,10 +49,12 @@ def team_session(url: str, code: str, errors: list[str]) -> None:
                 me = client.get(f"/team/{code}/turn")
                 assert me.status_code == 200
                 if state["phase"] == "moves" and "id=\"submitted\"" not in me.text:
-                    moved = client.post(f"/team/{code}/move", data={"option": "1"})
+                    moved = client.post(f"/team/{code}/move", data={
+                        **form_fields(me.text, "move-form"), "option": first_option(me.text)})
                     assert moved.status_code == 200 and 'class="flash"' not in moved.text
                 elif state["phase"] == "answers" and 'id="accept"' in me.text:
-                    answered = client.post(f"/team/{code}/answer", data={"answer": "accept"})
+                    answered = client.post(f"/team/{code}/answer", data={
+                        **form_fields(me.text, "answer-form"), "answer": "accept"})
                     assert answered.status_code == 200
                 time.sleep(0.2)
             errors.append(f"{code}: its month was not carried out in {TIME_LIMIT} s")

@@ -25,9 +25,11 @@ FILLER = "1\ny\n" * 40
 def quick_report(monkeypatch):
     """The report's ensemble figures take many seconds and are tested in test_report.py and the
     browser test; here only the game's own section matters."""
+    import sim.plots.plot_cmd
     import sim.report
 
-    monkeypatch.setattr(sim.report, "figures_section", lambda run: "<section></section>")
+    monkeypatch.setattr(sim.plots.plot_cmd, "plot_run_folder", lambda folder: [])
+    monkeypatch.setattr(sim.report, "figure_sources", lambda run: {})
 
 
 def play(monkeypatch, capsys, args: list[str], stdin: str) -> tuple[int, str]:

@@ -141,8 +141,8 @@ def test_heatmap_has_one_row_per_dyad_and_one_column_per_month(run: RunFolder) -
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     assert mesh.get_array().shape == (3, 24)
     assert [t.get_text() for t in ax.get_yticklabels()] == DYAD_LABELS
-    assert ax.get_xlabel() == "Month" and ax.get_ylabel() == "Dyad"
-    assert "ensemble median" in fig.axes[1].get_ylabel()  # the colour bar
+    assert ax.get_xlabel() == "Month" and ax.get_ylabel() == "Pair of actors"
+    assert "median over runs" in fig.axes[1].get_ylabel()  # the colour bar
     assert fig.get_suptitle()
 
 
@@ -189,9 +189,10 @@ def test_event_timeline_has_a_row_per_actor_and_the_goldstein_sum(run: RunFolder
     assert {"Verbal cooperation", "Material cooperation", "Verbal conflict",
             "Material conflict"} <= set(texts)
     assert fig.axes[-1].get_xlabel() == "Month"
-    # Bars are mean counts per run: their total is the actor's events divided by the runs.
+    # Stacked steps of mean counts per run: their total is the actor's events over the runs.
     korea = fig.axes[0]
-    total = sum(p.get_height() for p in korea.patches)
+    total = sum(float((p.get_data().values - p.get_data().baseline).sum())
+                for p in korea.patches)
     own = run.events[(run.events["actor"] == "KOR") & ~run.events["scripted"]]
     assert total == pytest.approx(len(own) / 5)
 
@@ -371,3 +372,43 @@ def test_ids_like_na_are_not_read_as_missing(run_dir: Path, tmp_path: Path) -> N
     loaded = load_run_folder(folder)
     assert loaded.events.loc[0, "target"] == "NA"
     assert loaded.events["cameo"].str.startswith("0").any()  # CAMEO codes keep leading zeros
+
+
+# ---------------------------------------------------------------- key acts of the actors
+def test_key_acts_are_strong_one_off_acts_with_the_share_of_runs_by_month() -> None:
+    months = ["2020-01", "2020-02", "2020-03", "2020-04"]
+    rows = [(run, m, "JPN", "KOR", "export_controls", -5.0, False)  # once, in 3 of 4 runs
+            for run, m in ((0, "2020-02"), (1, "2020-03"), (2, "2020-03"))]
+    rows += [(run, m, "PRK", "JPN", "missile_test", -7.0, False)  # every month: routine
+             for run in range(4) for m in months]
+    rows += [(0, "2020-01", "KOR", "JPN", "statement", 1.0, False),  # weak
+             (1, "2020-01", "COURT", "JPN", "ruling", -9.0, True)]  # scripted
+    events = pd.DataFrame(rows, columns=["run", "month", "actor", "target", "action",
+                                         "goldstein", "scripted"])
+    manifest = {"runs": 4, "actors": {"JPN": {"name": "Tokyo (Japan)"}, "KOR": {}, "PRK": {}},
+                "actions": {"export_controls": {"label": "tighten export controls"}}}
+    acts = figures.key_acts(events, manifest, months)
+    assert [a["label"] for a in acts] == ["Tokyo: tighten export controls"]
+    assert list(acts[0]["shares"]) == [0.0, 0.25, 0.75, 0.75]
+    assert acts[0]["month"] == "2020-03" and acts[0]["letter"] == "A"
+    fig = figures.trajectory_figure(
+        pd.DataFrame([(r, m, "JPN-KOR", 0.5, 0.5, 0.0, "") for r in range(4) for m in months],
+                     columns=["run", "month", "dyad", "tension", "cooperation", "goldstein",
+                              "ties"]), {**manifest, "key_dyads": ["JPN-KOR"]}, events=events)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert any(t.startswith("Key acts of the actors: share of runs") for t in titles)
+    assert "Tokyo: tighten export controls (75% of runs by Apr 2020)" in " ".join(
+        t.replace("\n", " ") for t in legend_texts(fig))
+
+
+def test_the_plots_never_import_the_experiments() -> None:
+    """sim.experiments draws with sim.plots.style: the other way round would be a cycle."""
+    import ast
+
+    folder = Path(figures.__file__).parent
+    imported = [node.module if isinstance(node, ast.ImportFrom) else alias.name
+                for file in folder.glob("*.py")
+                for node in ast.walk(ast.parse(file.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Import | ast.ImportFrom)
+                for alias in node.names]
+    assert not [m for m in imported if m and m.startswith("sim.experiments")]

@@ -1,4 +1,6 @@
-"""The HTML debrief: self-contained, every figure embedded, the logs listed and filterable."""
+"""The HTML report: the story first (question, key numbers, trajectories with the key acts),
+the technical record folded at the end; self-contained, every figure embedded (the files already
+drawn, never drawn twice), the logs listed and filterable."""
 
 from __future__ import annotations
 
@@ -85,6 +87,28 @@ def test_the_page_references_nothing_outside_itself(page: str, tags: Tags) -> No
     assert not re.search(r'src="(?!data:)', text)
 
 
+def test_the_story_comes_before_the_technical_record(page: str) -> None:
+    order = [page.index(f'id="{part}"') for part in
+             ("numbers", "story", "fig-trajectories", "figures", "record", "run", "agreements",
+              "events")]
+    assert order == sorted(order)
+    record = page[page.index('id="record"'):]
+    assert record.count("<details") == 3 and "open" not in record.split(">")[0]
+    assert "Goldstein score, a standard rating" in page  # jargon explained where it appears
+    assert "QuadClass scheme used in conflict research" in page
+
+
+def test_figures_already_drawn_are_embedded_not_drawn_again(tmp_path: Path) -> None:
+    folder = write_synthetic_run(tmp_path / "run")
+    (folder / "figures").mkdir()
+    marker = b"\x89PNG\r\n\x1a\nalready drawn"
+    for name in report.FIGURE_ORDER:
+        (folder / "figures" / f"{name}.png").write_bytes(marker + name.encode())
+    page = report.write_report(folder).read_text(encoding="utf-8")
+    for name in report.FIGURE_ORDER:
+        assert base64.b64encode(marker + name.encode()).decode() in page
+
+
 def test_what_was_run_is_stated(page: str) -> None:
     assert "<h1>Synthetic test scenario</h1>" in page
     assert "testing figures &amp; the &lt;report&gt;" in page  # escaped, not markup
@@ -92,7 +116,7 @@ def test_what_was_run_is_stated(page: str) -> None:
                  "choice_temperature", "0.25", "jk-dispute-sim 0.1.0", "scenarios/synthetic.yaml",
                  "2018-01 to 2019-12"):
         assert text in page, text
-    assert "<td>Seed</td><td>7</td>" in page
+    assert "<tr><td>Seed</td><td>7</td></tr>" in page
 
 
 def test_key_numbers(run_dir: Path, page: str) -> None:
@@ -106,7 +130,7 @@ def test_key_numbers(run_dir: Path, page: str) -> None:
 
 
 def test_agreements_table(page: str) -> None:
-    section = page[page.index('<section id="agreements">'):page.index('<section id="events">')]
+    section = page[page.index('<details id="agreements">'):page.index('<details id="events">')]
     assert section.count("<tr>") == 1 + 3
     assert "Japan, South Korea, United States" in section
     assert "<td>in force</td>" in section
@@ -135,7 +159,7 @@ def test_event_log_is_filterable_by_actor_and_month(tags: Tags, page: str) -> No
 
 
 def test_large_event_logs_list_run_0_only(run_dir: Path) -> None:
-    html = report.events_section(load_run_folder(run_dir), max_rows=50)
+    html = report.render_report(load_run_folder(run_dir), max_event_rows=50)
     tags = Tags()
     tags.feed(html)
     rows = [t for t in tags.find("tr") if "data-actor" in t]

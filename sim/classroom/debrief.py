@@ -1,6 +1,8 @@
 """The debrief of a game: a run folder for the single run (tidy tables and manifest, as
-``sim run`` writes them), the HTML report of :mod:`sim.report`, and a section of our own with
-what the model's own actor would have done at each human turn, and why (``advice.csv``).
+``sim run`` writes them, starting with the state before the first month), its figures, and the
+story of the game as one page (:mod:`sim.report`'s template ``debrief.html``): first what each
+team did beside what the model's own actor would have done, and why (``advice.csv``), then the
+key numbers and the trajectories with the game's key acts, then the details.
 
 The advice is the AI's decision at the moment the human chose: the option the model's actor
 drew, its logit probability, and its largest utility components; beside it the probability
@@ -11,7 +13,6 @@ probability of accepting.
 from __future__ import annotations
 
 import csv
-import html
 import shutil
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,6 @@ from sim.model import RunRecord
 ADVICE_COLUMNS = ("month", "actor", "kind", "human_choice", "human_choice_probability",
                   "human_choice_reasons", "model_choice", "model_choice_probability",
                   "model_choice_reasons", "model_most_likely", "model_most_likely_probability")
-ADVICE_STYLE = ("#advice .same{color:#2e7d32}#advice .differs{color:#b3261e}"
-                "#advice td{max-width:28rem}")
 
 
 def advice_rows(game: Game) -> list[dict[str, Any]]:
@@ -84,60 +83,25 @@ def write_advice_csv(rows: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def advice_section(game: Game, rows: list[dict[str, Any]]) -> str:
-    """The players' turns beside the model's own actor, as an HTML section."""
-    esc = html.escape
-    intro = (
-        "<p>At each of your turns the model's own actor decided too, by a logit choice over its "
-        "utility components. <em>The model's actor chose</em> is what it drew in this game; "
-        "<em>its most likely choice</em> is the option it gave the highest probability; "
-        "<em>the model's probability</em> of your choice says how natural your move was for the "
-        "simulated actor. <em>Why</em> lists the largest utility components for and against "
-        "(relative to doing nothing). For an answer to a package they are those of accepting "
-        "it. The same table is in <code>advice.csv</code>.</p>")
-    if not rows:
-        body = '<p class="note">No human turn was played.</p>'
-    else:
-        head = "".join(f"<th>{h}</th>" for h in (
-            "month", "player", "your choice", "the model's probability of your choice",
-            "the model's actor chose", "prob.", "its most likely choice", "prob.",
-            "why the model's actor chose it", "why your choice scores as it does"))
-        lines = []
-        for r in rows:
-            same = r["human_choice"] == r["model_choice"]
-            mark = ' <span class="same">(the same)</span>' if same else ""
-            lines.append(
-                f"<tr><td>{esc(r['month'])}</td><td>{esc(game.short_name(r['actor']))}</td>"
-                f"<td>{esc(r['human_choice'])}{mark}</td>"
-                f'<td class="num">{r["human_choice_probability"]:.2f}</td>'
-                f"<td>{esc(r['model_choice'])}</td>"
-                f'<td class="num">{r["model_choice_probability"]:.2f}</td>'
-                f"<td>{esc(r['model_most_likely'])}</td>"
-                f'<td class="num">{r["model_most_likely_probability"]:.2f}</td>'
-                f"<td>{esc(r['model_choice_reasons'])}</td>"
-                f"<td>{esc(r['human_choice_reasons'])}</td></tr>")
-        body = (f'<div class="scroll"><table id="advice-table"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(lines)}</tbody></table></div>")
-    players = ", ".join(game.short_name(p) for p in game.players)
-    return (f'<style>{ADVICE_STYLE}</style><section id="advice"><h2>Your turns: what the '
-            f"model's own actor would have done</h2><p>Played by humans: {esc(players)}.</p>"
-            f"{intro}{body}</section>")
-
-
-def insert_section(report: Path, section: str) -> None:
-    """Put the section just before ``</body>`` (at the end if there is none)."""
-    text = report.read_text(encoding="utf-8")
-    at = text.rfind("</body>")
-    text = text[:at] + section + text[at:] if at >= 0 else text + section
-    report.write_text(text, encoding="utf-8")
+def month_before(month: str) -> str:
+    """'2023-01' -> '2022-12': the row of the state the game starts from."""
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year - (mon == 1)}-{(mon - 2) % 12 + 1:02d}"
 
 
 def played_record(game: Game) -> RunRecord:
-    """The run's rows for the months carried out (a month begun but not played is left out)."""
+    """The run's rows for the months carried out (a month begun but not played is left out),
+    after a first row per pair and index for the state before the first month, so that the
+    debrief's figures start where the class started."""
     played = set(game.months_played)
     record = game.model.record()
-    return RunRecord(record.trajectories, record.indices,
-                     [row for row in record.events if row[0] in played], record.agreements)
+    start = month_before(game.model.months[0])
+    trajectories = [(start, dyad, round(t, 6), round(c, 6), 0.0, "")
+                    for dyad, (t, c) in game.initial_relations.items()]
+    indices = [(start, *game.initial_indices, 0, 0)]
+    return RunRecord(trajectories + list(record.trajectories), indices + list(record.indices),
+                     [row for row in record.events if row[0] in played], record.agreements,
+                     list(record.status_quo))
 
 
 def write_run_folder(game: Game, out: Path) -> Path:
@@ -152,9 +116,11 @@ def write_run_folder(game: Game, out: Path) -> Path:
     tables = RunTables()
     tables.add(0, played_record(game))
     tables.write(staging)
+    actions = game.model.catalogue.actions
     data = manifest(game.loaded, game.seed, [game.seed], {
         "game": {"players": game.players, "months_played": len(game.history),
                  "ended_early": game.ended_early},
+        "actions": {a: {"label": spec.label} for a, spec in actions.items()},
     })
     if game.history:  # a game ended early covers only the months played
         data["scenario"]["end"] = game.history[-1].month
@@ -166,7 +132,8 @@ def write_run_folder(game: Game, out: Path) -> Path:
 
 
 def write_debrief(game: Game, out: Path) -> Path:
-    """Write the run folder and ``report.html`` with the advice section; return the report."""
+    """Write the run folder, its figures and ``report.html`` (the debrief); return the page."""
+    from sim.plots.plot_cmd import plot_run_folder
     from sim.report import write_report
 
     if not game.history:
@@ -174,6 +141,8 @@ def write_debrief(game: Game, out: Path) -> Path:
     folder = write_run_folder(game, Path(out))
     rows = advice_rows(game)
     write_advice_csv(rows, folder / "advice.csv")
-    report = write_report(folder)
-    insert_section(report, advice_section(game, rows))
-    return report
+    plot_run_folder(folder)
+    shown = [{**r, "team": game.short_name(r["actor"]),
+              "same": r["human_choice"] == r["model_choice"]} for r in rows]
+    return write_report(folder, template="debrief.html", advice=shown,
+                        players=", ".join(game.short_name(p) for p in game.players))

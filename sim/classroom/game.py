@@ -72,6 +72,10 @@ class Move:
     def option(self) -> Option:
         return Option(self.action, self.targets)
 
+    @property
+    def key(self) -> str:
+        return option_key(self.option)
+
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "targets": list(self.targets),
                 "package": self.package.to_json() if self.package else None}
@@ -137,6 +141,7 @@ class Game:
         self.initial_relations = {w.dyad_name(i, j): (float(w.tension[i, j]),
                                                       float(w.cooperation[i, j]))
                                   for i, j in w.dyads()}
+        self.initial_indices = self.model.regional_indices()
         self.ended_early = False
         self.version = 0  # bumped on every change, so that web pages know when to refresh
         self._start_month()
@@ -191,12 +196,28 @@ class Game:
         return any(self.model.agreements.in_force_between(a, b)
                    for a in vetoes for b in vetoes if a < b)
 
+    def has_standing(self, actor: str) -> bool:
+        """Whether the actor may table a package at all: a veto player, or a mediator as the
+        model lets one table (an envoy allied to every veto player, see
+        :func:`sim.negotiation.choose_proposer`)."""
+        vetoes = self.scenario.negotiation.veto_players
+        if actor in vetoes:
+            return True
+        w = self.model.world
+        return self.model.agent_by_id[actor].mediation == "envoy" and all(
+            w.alliance[w.index[actor], w.index[v]] for v in vetoes)
+
     def can_propose(self, actor: str) -> str | None:
         """None if the actor may table a package now, else the reason it may not."""
         action = self.model.catalogue.actions[self.model.action_by_tag["proposal"]]
         kind = self.model.agent_by_id[actor].kind
         if kind not in action.actor_kinds:
             return f"a {kind} cannot table a settlement; only a government can"
+        if not self.has_standing(actor):
+            parties = " and ".join(self.short_name(v)
+                                   for v in self.scenario.negotiation.veto_players)
+            return (f"only the parties to the deal ({parties}) and a mediator both trust can "
+                    "table one")
         if self.deal_in_force():
             return "a deal is in force between the negotiating governments"
         proposer = self.tabled_by()
@@ -377,6 +398,7 @@ class Game:
             "seed": self.seed,
             "players": self.players,
             "months": [m.to_json() for m in self.history],
+            "current": None if self.finished else self.current.to_json(),
             "ended_early": self.ended_early,
         }
 
@@ -405,6 +427,9 @@ class Game:
         game = cls(loaded, list(data["players"]), int(data["seed"]))
         for k, month in enumerate(data["months"]):
             game.replay_month(MonthInputs.from_json(month), f"months[{k}]", where)
+        if isinstance(data.get("current"), dict) and not game.finished:
+            game.replay_month(MonthInputs.from_json(data["current"]), "current", where,
+                              resolve=False)
         if data.get("ended_early"):
             game.end()
         return game
@@ -417,7 +442,9 @@ class Game:
             raise fail(str(path), f"not a readable saved game ({err})") from None
         return cls.from_json(data, str(path))
 
-    def replay_month(self, inputs: MonthInputs, field_path: str, where: str) -> None:
+    def replay_month(self, inputs: MonthInputs, field_path: str, where: str,
+                     resolve: bool = True) -> None:
+        """Apply a saved month's inputs; carry the month out unless it was still in progress."""
         if self.finished or inputs.month != self.month:
             raise fail(where, f"expected month {self.month if not self.finished else 'none'}, "
                               f"found {inputs.month}", path=field_path)
@@ -428,9 +455,10 @@ class Game:
                 self.set_move(actor, move)
             for actor, answer in inputs.answers.items():
                 self.set_answer(actor, answer)
-        except MoveError as err:
+        except (MoveError, KeyError, TypeError, ValueError) as err:
             raise fail(where, str(err), path=field_path) from None
-        self.resolve()
+        if resolve:
+            self.resolve()
 
     # --- names ----------------------------------------------------------------------------
 
@@ -438,6 +466,17 @@ class Game:
         """'Capital (its government)' -> 'Capital'; a label that is no actor stays as is."""
         spec = self.scenario.actors.get(actor)
         return spec.name.split(" (")[0].strip() if spec else actor
+
+
+def option_key(option: Option) -> str:
+    """An option's identity in a form: ``action`` or ``action:T1+T2`` (never a list position,
+    which changes from month to month)."""
+    return f"{option.action}:{'+'.join(option.targets)}" if option.targets else option.action
+
+
+def parse_option_key(text: str) -> Option:
+    action, _, targets = str(text).partition(":")
+    return Option(action, tuple(t for t in targets.split("+") if t))
 
 
 def find_scenario(path: Path, beside: Path) -> Path | None:

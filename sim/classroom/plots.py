@@ -16,7 +16,7 @@ from matplotlib.backends.backend_svg import FigureCanvasSVG
 from matplotlib.figure import Figure
 
 from sim.classroom.game import Game
-from sim.output import OKABE_ITO
+from sim.plots.style import OKABE_ITO
 
 MAX_DYADS = 6
 MAX_TICKS = 7

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.classroom.game import COLUMN, Game, parse_terms
+from sim.classroom.game import COLUMN, Game, option_key, parse_terms
 from sim.decision import COMPONENTS, Decision, Option
 from sim.negotiation import veto_distance
 
@@ -25,6 +25,25 @@ REASONS = {
     "threat": "a common threat",
     "cost": "cost and effort",
     "disposition": "standing habit",
+}
+# The same, as clauses after "because" (for) and "though" (against), speaking to the team.
+BECAUSE = {
+    "position": "it moves things toward your goals",
+    "reciprocity": "it answers what the others did to you",
+    "domestic": "it goes down well at home",
+    "alliance": "a common ally presses for it",
+    "threat": "a common threat calls for it",
+    "cost": "it costs little",
+    "disposition": "it is your side's habit",
+}
+THOUGH = {
+    "position": "it moves things away from your goals",
+    "reciprocity": "it ignores what the others did to you",
+    "domestic": "it is unpopular at home",
+    "alliance": "a common ally frowns on it",
+    "threat": "it weakens you against a common threat",
+    "cost": "it takes cost and effort",
+    "disposition": "it is not your side's habit",
 }
 QUAD_WORDS = {0: "", 1: "verbal cooperation", 2: "material cooperation",
               3: "verbal conflict", 4: "material conflict"}
@@ -48,8 +67,8 @@ def reasons_text(components: np.ndarray | list[float], top: int = 2) -> str:
     largest against it ('for: pressure from a common ally +0.41; against: cost and effort -0.32').
     Components are relative to doing nothing, which scores zero on each."""
     values = [(float(v), name) for v, name in zip(components, COMPONENTS, strict=True)]
-    if all(v == 0.0 for v, _ in values):
-        return "doing nothing: the reference point, every component 0"
+    if all(v == 0.0 for v, _ in values):  # keeping things as they are: the reference point
+        return ""
     pros = sorted((x for x in values if x[0] >= 0.005), key=lambda x: -x[0])[:top]
     cons = sorted((x for x in values if x[0] <= -0.005), key=lambda x: x[0])[:1]
     parts = []
@@ -62,9 +81,21 @@ def reasons_text(components: np.ndarray | list[float], top: int = 2) -> str:
     return "; ".join(parts) or "nothing pressing either way"
 
 
+def reasons_sentence(components: np.ndarray | list[float]) -> str:
+    """The same reasons as a clause a team reads after 'because': 'it moves things toward your
+    goals and a common ally presses for it (though it takes cost and effort)'."""
+    values = [(float(v), name) for v, name in zip(components, COMPONENTS, strict=True)]
+    pros = [BECAUSE[n] for v, n in sorted(values, key=lambda x: -x[0])[:2] if v >= 0.005]
+    cons = [THOUGH[n] for v, n in sorted(values, key=lambda x: x[0])[:1] if v <= -0.005]
+    if not pros:
+        return "nothing pushed your side either way this month"
+    return " and ".join(pros) + (f" (though {cons[0]})" if cons else "")
+
+
 def decision_why(decision: Decision, option_index: int | None = None) -> str:
     k = decision.chosen if option_index is None else option_index
-    return reasons_text(decision.components[k])
+    return reasons_text(decision.components[k]) or (
+        "doing nothing new is the yardstick: every other move is scored against it")
 
 
 # --- the situation ----------------------------------------------------------------------------
@@ -197,6 +228,8 @@ def event_view(game: Game, row: tuple) -> dict[str, Any]:
     why = ""
     if not scripted and utilities[0] is not None and note != "played by a human":
         why = reasons_text(utilities)
+        if not why and "rejection" in catalogue.actions[action_id].tags:
+            why = "the package did not give it enough over things as they are"
     targets = [t for t in str(row[COLUMN["target"]]).split("+") if t]
     return {"month": row[COLUMN["month"]], "actor": row[COLUMN["actor"]],
             "who": game.short_name(row[COLUMN["actor"]]), "to": targets_text(game, targets),
@@ -211,6 +244,6 @@ def event_view(game: Game, row: tuple) -> dict[str, Any]:
 def menu(game: Game, actor: str) -> list[dict[str, Any]]:
     """The actor's feasible options, numbered from 1, in words."""
     actions = game.model.catalogue.actions
-    return [{"number": k, "action": o.action, "targets": list(o.targets),
+    return [{"number": k, "key": option_key(o), "action": o.action, "targets": list(o.targets),
              "text": option_text(game, o), "goldstein": actions[o.action].goldstein}
             for k, o in enumerate(game.options(actor), start=1)]

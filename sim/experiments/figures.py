@@ -364,3 +364,22 @@ def rank_figure(exp: Experiment, rows: pd.DataFrame, frame: pd.DataFrame, name: 
            fig.get_figwidth())
     _footnote(fig, exp, frame)
     return fig
+
+
+def redraw_folder(path: Path) -> list[Path]:
+    """Redraw the figures of a folder written by ``sim experiment`` (PNG)."""
+    import json
+
+    from sim.experiments.design import build_design
+    from sim.experiments.schema import load_experiment
+
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    exp = load_experiment(manifest["experiment"]["path"])
+    points = build_design(exp)
+    outcomes = pd.read_csv(path / "outcomes.csv", keep_default_na=False)
+    frame = outcomes[["point", "replicate", "seed", "status", "error", *exp.outcomes]]
+    frame = frame.assign(**{n: pd.to_numeric(frame[n], errors="coerce") for n in exp.outcomes})
+    summary = pd.read_csv(path / "summary.csv")
+    sensitivity = (pd.read_csv(path / "sensitivity.csv")
+                   if (path / "sensitivity.csv").is_file() else None)
+    return draw_figures(path / "figures", exp, points, frame, summary, sensitivity)

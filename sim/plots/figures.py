@@ -22,7 +22,6 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from scipy import stats
 
 from sim.plots import style
 
@@ -46,9 +45,11 @@ def draw_band(ax: Axes, dates: pd.DatetimeIndex, q: pd.DataFrame, colour: str, l
     ax.plot(dates, q["q50"], color=colour, label=label)
 
 
-def band_key_handles() -> list[Any]:
-    """Grey legend entries explaining line and bands once for all series."""
+def band_key_handles(runs: int = 2) -> list[Any]:
+    """Grey legend entries explaining line and bands once for all series (one game: its line)."""
     grey = "#777777"
+    if runs == 1:
+        return [Line2D([], [], color=grey, label="This game")]
     return [
         Line2D([], [], color=grey, label="Ensemble median"),
         Patch(color=grey, alpha=style.BAND_ALPHAS[0] + style.BAND_ALPHAS[1], label="50% of runs"),
@@ -196,44 +197,169 @@ def no_data_note(ax: Axes, message: str) -> None:
             fontsize=13, color="#555555")
 
 
+# ---------------------------------------------------------------- key acts of the actors
+# The actors' own acts that make a story's turning points (export controls, leaving a treaty, a
+# settlement), told apart from routine ones by two rules: strong on the Goldstein scale, and
+# rare within a run (an act repeated every month is the weather, not an event).
+KEY_ACT_MIN_GOLDSTEIN = 4.0  # |Goldstein| on its -10..+10 scale
+KEY_ACT_MAX_PER_RUN = 2.0  # mean times per run in which it happened at all
+KEY_ACT_MIN_SHARE = 0.1  # of runs: rarer acts are noise in an ensemble figure
+KEY_ACT_LIMIT = 6
+LETTERS = "ABCDEFGHIJ"
+
+
+def action_words(action: str, manifest: Manifest) -> str:
+    """An action's label from the manifest if it has one, else its id in words."""
+    info = manifest.get("actions", {}).get(action)
+    label = info.get("label") if isinstance(info, Mapping) else None
+    return str(label or action.replace("_", " "))
+
+
+def key_acts(events: pd.DataFrame, manifest: Manifest, months: Sequence[str]) -> list[dict]:
+    """The key acts of the actors (see the rules above), in the order they happen, each with the
+    share of runs in which it has happened by each month (``shares``, aligned on ``months``)
+    and the month that share first reaches one half (``month``, None if it never does)."""
+    months = sorted(months)
+    runs = run_count(events, manifest)
+    own = events[~events["scripted"].astype(bool)]
+    if own.empty:
+        return []
+    own = own.assign(strength=own["goldstein"].abs())
+    per_act = own.groupby(["actor", "action"]).agg(
+        times=("run", "size"), runs=("run", "nunique"), strength=("strength", "mean"))
+    per_act = per_act[(per_act["strength"] >= KEY_ACT_MIN_GOLDSTEIN)
+                      & (per_act["times"] / per_act["runs"] <= KEY_ACT_MAX_PER_RUN)
+                      & (per_act["runs"] / runs >= KEY_ACT_MIN_SHARE)]
+    per_act = per_act.assign(score=per_act["runs"] / runs * per_act["strength"])
+    per_act = per_act.sort_values(["score", "times"], ascending=False)
+    per_act = per_act[~per_act.index.get_level_values("action").duplicated()]  # one signatory
+    first = own.groupby(["actor", "action", "run"])["month"].min()
+    colours = style.actor_colours(manifest)
+    acts = []
+    for (actor, action) in per_act.index[:KEY_ACT_LIMIT]:
+        counts = first.loc[(actor, action)].value_counts().reindex(months, fill_value=0)
+        shares = counts.cumsum().to_numpy() / runs
+        reached = np.flatnonzero(shares >= 0.5)
+        acts.append({"actor": actor, "action": action, "shares": shares,
+                     "month": months[reached[0]] if len(reached) else None,
+                     "label": f"{style.actor_label(actor, manifest)}: "
+                              f"{action_words(action, manifest)}",
+                     "colour": colours.get(actor, "#555555"), "final": float(shares[-1])})
+    # lettered in the order they happen (in half of the runs), so the letters read left to right
+    acts.sort(key=lambda a: (a["month"] or "9999", -a["final"], a["label"]))
+    for letter, act in zip(LETTERS, acts, strict=False):
+        act["letter"] = letter
+    return acts
+
+
+def draw_key_act_row(ax: Axes, acts: list[dict], months: Sequence[str], runs: int) -> None:
+    """One game: each key act's letter at its month. An ensemble: the share of runs in which
+    each act has happened by then, lettered where it reaches one half."""
+    dates = style.month_starts(months)  # a month's state is plotted at its first day
+    ax.grid(False)
+    if runs == 1:
+        ax.spines[["left", "bottom"]].set_visible(False)
+        when = style.month_starts([a["month"] for a in acts])
+        start, end = month_window(months)
+        levels = event_levels(when, (end - start).days)
+        for act, date, level in zip(acts, when, levels, strict=True):
+            ax.text(date, level + 0.5, act["letter"], ha="center", va="center", fontsize=12,
+                    fontweight="bold", color=act["colour"])
+        ax.set_ylim(0, max(levels, default=0) + 1)
+        ax.set_yticks([])
+        ax.tick_params(axis="x", length=0)
+        ax.set_title("Key acts of the actors in this game", loc="left", fontsize=12)
+        return
+    for act in acts:
+        ax.plot(dates, act["shares"], color=act["colour"], lw=2.0)
+        at = months.index(act["month"]) if act["month"] else len(months) - 1
+        ax.text(dates[at], act["shares"][at], act["letter"], ha="center", va="center",
+                fontsize=11, fontweight="bold", color=act["colour"],
+                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": act["colour"]})
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("Share\nof runs")
+    ax.set_title("Key acts of the actors: share of runs in which each has happened by then",
+                 loc="left", fontsize=12)
+
+
+def mark_key_acts(axes: Sequence[Axes], acts: list[dict]) -> None:
+    """A dotted vertical in the actor's colour where each key act happened (one game) or had
+    happened in half of the runs (an ensemble)."""
+    for act in acts:
+        if act["month"]:
+            date = style.month_starts([act["month"]])[0]
+            for ax in axes:
+                ax.axvline(date, color=act["colour"], ls=":", lw=1.6, zorder=1.7)
+
+
+def key_act_handles(acts: list[dict], runs: int, horizon: str) -> list[Line2D]:
+    """Lettered legend entries for the key acts."""
+    end = style.month_title(horizon)
+    return [Line2D([], [], ls="none", marker=f"${a['letter']}$", markersize=9, color=a["colour"],
+                   label=textwrap.fill(a["label"] + ("" if runs == 1 else
+                                                     f" ({a['final']:.0%} of runs by {end})"),
+                                       40))
+            for a in acts]
+
+
 # ---------------------------------------------------------------- trajectories
 PANELS: tuple[str, ...] = ("tension", "cooperation")
 
 
 def trajectory_figure(
-    trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str] | None = None
+    trajectories: pd.DataFrame, manifest: Manifest, dyads: Sequence[str] | None = None,
+    events: pd.DataFrame | None = None,
 ) -> Figure:
-    """Small multiples: a row per dyad, tension left and cooperation right, each the median over
-    runs with 50% and 90% bands; scripted events numbered on top, administrations below."""
+    """Small multiples: a row per pair of actors, tension left and cooperation right, each the
+    median over runs with 50% and 90% bands (one game: its line); scripted events numbered on
+    top, then the actors' key acts (from ``events``), administrations below."""
     dyads = chosen_dyads(trajectories, manifest, dyads)
     months = sorted(trajectories["month"].unique())
-    events = scripted_in_window(manifest, months)
+    runs = run_count(trajectories, manifest)
+    scripted = scripted_in_window(manifest, months)
+    acts = key_acts(events, manifest, months) if events is not None else []
     admins = administration_rows(manifest)
     ratios = [1.8] * len(dyads)
-    if events:
-        ratios.insert(0, 0.3 * (max(event_levels_in(events, months)) + 1))
+    top_rows = 0
+    if acts:
+        levels = event_levels_in([{"month": a["month"]} for a in acts], months) if runs == 1 \
+            else [0]
+        ratios.insert(0, 0.3 * (max(levels) + 1) + 0.3 if runs == 1 else 1.5)
+        top_rows += 1
+    if scripted:
+        ratios.insert(0, 0.3 * (max(event_levels_in(scripted, months)) + 1))
+        top_rows += 1
     if admins:
         ratios.append(0.45 + 0.38 * len(admins))
-    keys = event_key_handles(events)
+    keys = event_key_handles(scripted) + key_act_handles(acts, runs, months[-1])
     with style.slide_style():
         fig = style.new_figure(14, 1.5 + sum(ratios) + key_height(keys))
         gs = fig.add_gridspec(len(ratios) + bool(keys), 2,
                               height_ratios=ratios + [key_height(keys)] * bool(keys))
         grid = shared_x_grid(fig, gs, len(ratios))
-        panels = grid[int(bool(events)):int(bool(events)) + len(dyads)]
+        panels = grid[top_rows:top_rows + len(dyads)]
         draw_dyad_rows(panels, trajectories, manifest, dyads)
-        mark_scripted_events(list(panels.ravel()), events)
+        mark_scripted_events(list(panels.ravel()), scripted)
+        mark_key_acts(list(panels.ravel()), acts)
         for col in range(2):
-            if events:
-                draw_event_strip(grid[0, col], events, months)
+            if scripted:
+                draw_event_strip(grid[0, col], scripted, months)
+            if acts:
+                draw_key_act_row(grid[top_rows - 1, col], acts, months, runs)
+                if col == 1:  # one title for the row, on the left
+                    grid[top_rows - 1, col].set_title("", loc="left")
             if admins:
                 draw_administrations(grid[-1, col], manifest, months, labels=col == 0)
-            style.format_date_axis(grid[-1, col])
+            style.format_date_axis(grid[-1, col], window=month_window(months))
         grid[0, 0].set_xlim(*month_window(months))
-        side_legend(panels[0, 1], band_key_handles(), "Each dyad")
+        side_legend(panels[0, 1], band_key_handles(runs), "Each pair")
         if keys:  # in its own row: a tall key beside a panel would stretch that panel's row
-            draw_key(fig.add_subplot(gs[-1, :]), keys, "Scripted events")
-        figure_title(fig, "Tension and cooperation by dyad", manifest)
+            draw_key(fig.add_subplot(gs[-1, :]), keys, " and ".join(
+                part for part, there in (("Scripted events (numbers)", scripted),
+                                         ("key acts of the actors (letters)", acts)) if there
+            ).capitalize())
+        figure_title(fig, "Tension and cooperation, pair by pair" if runs > 1 else
+                     "Tension and cooperation in this game, pair by pair", manifest)
     return fig
 
 
@@ -316,13 +442,17 @@ def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
         ax.set_yticks(np.arange(len(dyads)) + 0.5, [style.dyad_label(d, manifest) for d in dyads])
         ax.set_ylim(len(dyads), 0)
         key = [d for d in manifest.get("key_dyads", []) if d in dyads]
-        if 0 < len(key) < len(dyads):  # a rule under the scenario's key dyads
+        if 0 < len(key) < len(dyads):  # a rule under the scenario's key dyads, said in words
             ax.axhline(len(key), color="black", lw=2)
-        ax.set_ylabel("Dyad")
+            ax.set_title("Above the black line: the scenario's key pairs; below it: every "
+                         "other pair", loc="left", fontsize=12)
+        ax.set_ylabel("Pair of actors")
         ax.grid(False)
-        style.format_date_axis(ax)
-        fig.colorbar(mesh, ax=ax, label="Tension (0–1), ensemble median", pad=0.01)
-        figure_title(fig, "Tension in every dyad, month by month", manifest)
+        style.format_date_axis(ax, window=(edges[0], edges[-1]))
+        one = run_count(trajectories, manifest) == 1
+        fig.colorbar(mesh, ax=ax, label="Tension (0–1)" + ("" if one else ", median over runs"),
+                     pad=0.01)
+        figure_title(fig, "Tension in every pair of actors, month by month", manifest)
     return fig
 
 
@@ -330,7 +460,8 @@ def tension_heatmap(trajectories: pd.DataFrame, manifest: Manifest) -> Figure:
 def default_network_months(trajectories: pd.DataFrame, manifest: Manifest) -> list[str]:
     """Start, the month of peak key-dyad tension, and end: the story in three snapshots."""
     months = sorted(trajectories["month"].unique())
-    key = [d for d in manifest.get("key_dyads", []) if d in set(trajectories["dyad"])]
+    present = set(trajectories["dyad"].unique())
+    key = [d for d in manifest.get("key_dyads", []) if d in present]
     focus = trajectories[trajectories["dyad"].isin(key)] if key else trajectories
     peak = str(focus.groupby("month")["tension"].mean().idxmax())
     if peak in (months[0], months[-1]):
@@ -368,7 +499,8 @@ def network_figure(
         fig.colorbar(mappable, ax=list(axes), label="Tension (0–1), edge colour", shrink=0.8)
         fig.legend(handles=cooperation_width_keys(), loc="outside lower center", ncols=3,
                    title="Cooperation (0–1), edge width")
-        figure_title(fig, "Relations network (ensemble medians)", manifest)
+        figure_title(fig, "Relations network" + (
+            "" if run_count(trajectories, manifest) == 1 else " (medians over runs)"), manifest)
     return fig
 
 
@@ -454,17 +586,18 @@ def event_timeline(
             name = style.actor_label(row, manifest) if row != SCRIPTED_ROW else "Scripted events"
             ax.set_ylabel(textwrap.fill(name, 14), rotation=0, ha="right", va="center")
         if rows:
-            axes[0].set_title("Events per month by actor (mean over runs)", loc="left")
+            axes[0].set_title("Events per month by actor" + (
+                "" if runs == 1 else " (mean over runs)"), loc="left")
             share_y(axes[:-1])
         draw_goldstein(axes[-1], events, months, runs)
         if events.empty:
             no_data_note(axes[-1], "No events were recorded in this run")
         axes[-1].set_xlim(*month_window(months))
-        style.format_date_axis(axes[-1])
+        style.format_date_axis(axes[-1], window=month_window(months))
         if rows:
             side_legend(axes[0], [Patch(color=c, label=n) for n, c in style.QUAD_CLASSES.values()],
-                        "QuadClass")
-        side_legend(axes[-1], band_key_handles(), "Goldstein sum")
+                        "Kind of act\n(QuadClass)")
+        side_legend(axes[-1], band_key_handles(runs), "Goldstein sum")
         figure_title(fig, "Event timeline", manifest)
     return fig
 
@@ -484,16 +617,19 @@ def share_y(axes: Sequence[Axes]) -> None:
 
 
 def draw_quad_bars(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: int) -> None:
-    """Stacked bars of mean monthly counts per QuadClass."""
+    """Stacked steps of mean monthly counts per QuadClass (one filled shape per class: as
+    readable as bars, and a few shapes to draw instead of thousands of rectangles)."""
     counts = events.groupby(["month", "quad_class"]).size().unstack(fill_value=0)
     counts = counts.reindex(index=months, columns=list(style.QUAD_CLASSES), fill_value=0) / runs
-    x = mdates.date2num(style.month_starts(months))
+    edges = mdates.date2num(style.month_starts(months).append(
+        pd.DatetimeIndex([month_window(months)[1]])))
     bottom = np.zeros(len(months))
     for quad, (name, colour) in style.QUAD_CLASSES.items():
-        ax.bar(x, counts[quad].to_numpy(), width=24, bottom=bottom, align="edge", color=colour,
-               label=name, linewidth=0)
-        bottom += counts[quad].to_numpy()
+        top = bottom + counts[quad].to_numpy()
+        ax.stairs(top, edges, baseline=bottom, fill=True, color=colour, label=name, lw=0)
+        bottom = top
     ax.grid(axis="x", visible=False)
+    ax.set_axisbelow(True)  # grid lines behind the filled counts
 
 
 def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: int) -> None:
@@ -505,8 +641,9 @@ def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
     dates = style.month_starts(months) + pd.Timedelta(days=12)  # centre on the bars above
     draw_band(ax, dates, q, "#333333", "Goldstein sum")
     ax.axhline(0, color="black", lw=0.8)
-    ax.set_ylabel("Goldstein sum\n(−10…+10 per event)")
-    ax.set_title("Monthly Goldstein sum of all events", loc="left")
+    ax.set_ylabel("Goldstein sum")
+    ax.set_title("How cooperative each month was: the sum of its acts' Goldstein scores\n"
+                 "(each act from −10, most hostile, to +10, most cooperative)", loc="left")
 
 
 # ---------------------------------------------------------------- agreements
@@ -528,6 +665,8 @@ def agreement_durations(agreements: pd.DataFrame, horizon: str) -> pd.DataFrame:
 
 def kaplan_meier(durations: pd.DataFrame) -> Any:
     """scipy's Kaplan-Meier estimate (``ecdf`` on right-censored data)."""
+    from scipy import stats  # a second of import time, needed only when deals were signed
+
     data = stats.CensoredData(
         uncensored=durations.loc[durations["observed"], "months"].to_numpy(),
         right=durations.loc[~durations["observed"], "months"].to_numpy(),
@@ -598,7 +737,7 @@ def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
         fig = style.new_figure(13, 8)
         top, bottom = fig.subplots(2, 1, sharex=True)
         for column, label, colour in (
-            ("regional_tension", "Regional tension (mean over state dyads)", "#B2182B"),
+            ("regional_tension", "Regional tension (mean over pairs of states)", "#B2182B"),
             ("trilateral_cohesion", f"Trilateral cohesion ({trilateral or 'trilateral'})",
              "#2166AC"),
         ):
@@ -614,11 +753,12 @@ def indices_figure(indices: pd.DataFrame, manifest: Manifest) -> Figure:
         edges = mdates.date2num(dates.append(pd.DatetimeIndex([month_window(months)[1]])))
         bottom.stairs(means["agreements_in_force"].to_numpy(), edges, color="#117733", lw=2.4,
                       label="Agreements in force", baseline=None, zorder=3)
-        bottom.set_ylabel("Count (mean over runs)")
+        runs = run_count(indices, manifest)
+        bottom.set_ylabel("Count" if runs == 1 else "Count (mean over runs)")
         bottom.set_title("Agreements in force and coercive acts per month", loc="left")
         bottom.set_xlim(*month_window(months))
-        style.format_date_axis(bottom)
-        side_legend(top, top.get_legend_handles_labels()[0] + band_key_handles())
+        style.format_date_axis(bottom, window=month_window(months))
+        side_legend(top, top.get_legend_handles_labels()[0] + band_key_handles(runs))
         side_legend(bottom, bottom.get_legend_handles_labels()[0])
         figure_title(fig, "Regional tension and cohesion", manifest)
     return fig

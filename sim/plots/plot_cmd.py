@@ -8,6 +8,7 @@ never in a traceback from deep inside pandas or matplotlib.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -77,10 +78,20 @@ class RunFolder:
 
 # ---------------------------------------------------------------- reading and checking
 def load_run_folder(path: Path) -> RunFolder:
-    """Read and check a run folder; every problem found is reported in one InputError."""
+    """Read and check a run folder; every problem found is reported in one InputError. The
+    figures and then the report of one folder read it once (a cache keyed by the files' sizes
+    and times, so a changed folder is read again)."""
     path = Path(path)
     if not path.is_dir():
         raise fail(str(path), f"not a directory; expected {FOLDER_HINT}")
+    stamps = tuple((name, f.stat().st_size, f.stat().st_mtime_ns) if f.is_file() else (name,)
+                   for name in ("manifest.json", *TABLES) for f in [path / name])
+    return read_run_folder(path.resolve(), stamps)
+
+
+@functools.lru_cache(maxsize=2)
+def read_run_folder(path: Path, stamps: tuple) -> RunFolder:
+    """The folder as read when its files had these ``stamps``."""
     problems: list[Problem] = []
     manifest = read_manifest(path / "manifest.json", problems)
     tables = {name: read_table(path / name, problems) for name in TABLES}
@@ -225,17 +236,22 @@ def parse_months(text: str | None, run: RunFolder) -> list[str] | None:
 
 
 def build_figures(run: RunFolder, network_months: Sequence[str] | None = None) -> dict[str, Figure]:
-    """Every figure of a run, by file stem, in reading order."""
+    """Every figure of a run, by file stem, in reading order (one game has no survival curve:
+    a Kaplan-Meier estimate of one or two deals says nothing)."""
     from sim.plots import figures
 
-    return {
-        "trajectories": figures.trajectory_figure(run.trajectories, run.manifest),
+    drawn = {
+        "trajectories": figures.trajectory_figure(run.trajectories, run.manifest,
+                                                  events=run.events),
         "tension_heatmap": figures.tension_heatmap(run.trajectories, run.manifest),
         "network": figures.network_figure(run.trajectories, run.manifest, network_months),
         "indices": figures.indices_figure(run.indices, run.manifest),
         "events": figures.event_timeline(run.events, run.manifest, run.months),
-        "agreements": figures.agreement_survival(run.agreements, run.manifest, run.horizon),
     }
+    if figures.run_count(run.trajectories, run.manifest) > 1:
+        drawn["agreements"] = figures.agreement_survival(run.agreements, run.manifest,
+                                                         run.horizon)
+    return drawn
 
 
 def save_figure(fig: Figure, file: Path) -> Path:
@@ -281,34 +297,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: start, peak key-dyad tension, end)")
 
 
-def plot_experiment_folder(path: Path) -> list[Path]:
-    """Redraw the figures of a folder written by ``sim experiment`` (PNG)."""
-    import json
-
-    import pandas as pd
-
-    from sim.experiments.design import build_design
-    from sim.experiments.figures import draw_figures
-    from sim.experiments.schema import load_experiment
-
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    exp = load_experiment(manifest["experiment"]["path"])
-    points = build_design(exp)
-    outcomes = pd.read_csv(path / "outcomes.csv", keep_default_na=False)
-    frame = outcomes[["point", "replicate", "seed", "status", "error", *exp.outcomes]]
-    frame = frame.assign(**{n: pd.to_numeric(frame[n], errors="coerce") for n in exp.outcomes})
-    summary = pd.read_csv(path / "summary.csv")
-    sensitivity = (pd.read_csv(path / "sensitivity.csv")
-                   if (path / "sensitivity.csv").is_file() else None)
-    return draw_figures(path / "figures", exp, points, frame, summary, sensitivity)
-
-
 def run(args: argparse.Namespace) -> int:
-    """Write the figures and list them (a run folder, or an experiment folder)."""
-    if (Path(args.dir) / "outcomes.csv").is_file() and (Path(args.dir) / "design.csv").is_file():
-        for file in plot_experiment_folder(Path(args.dir)):
-            print(file)
-        return 0
+    """Write the figures of a run folder and list them."""
     folder = load_run_folder(args.dir)
     for file in write_figures(folder, args.format, parse_months(args.months, folder)):
         print(file)

@@ -43,7 +43,7 @@ DEAL_KINDS: dict[bool, tuple[str, str, str]] = {
 }
 EVENT_LINE_COLOUR = "#555555"
 BAND_ALPHAS: tuple[float, float] = (0.30, 0.13)  # 50% band, 90% band
-FIG_DPI = 150
+FIG_DPI = 100  # figures are drawn at slide size (13-14 inches wide): 1300+ pixels
 
 SLIDE_RC: dict[str, Any] = {
     "font.size": 13,
@@ -157,11 +157,22 @@ def month_title(month: str) -> str:
     return pd.Timestamp(month_starts([month])[0]).strftime("%b %Y")
 
 
-def format_date_axis(ax: Axes, label: str = "Month") -> None:
-    """Concise month/year ticks and an axis label."""
+def format_date_axis(ax: Axes, label: str = "Month",
+                     window: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> None:
+    """Concise month/year ticks and an axis label. Given the axis' date ``window``, the ticks
+    are worked out once and fixed: a figure of many panels sharing one time axis otherwise
+    recomputes them for every panel at every layout pass (seconds per figure)."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    formatter = mdates.ConciseDateFormatter(locator)
+    if window is None:
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(formatter)
+    else:
+        ticks = locator.tick_values(*(pd.Timestamp(t).to_pydatetime() for t in window))
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_major_formatter(FixedFormatter(formatter.format_ticks(ticks)))
     ax.set_xlabel(label)
 
 
@@ -170,7 +181,7 @@ def add_provenance(fig: Figure, manifest: Mapping[str, Any]) -> None:
     runs = manifest.get("runs")
     parts = [
         str(manifest.get("scenario", {}).get("title") or "").strip(),
-        f"{runs} runs" if runs else "",
+        ("one game" if runs == 1 else f"{runs} runs") if runs else "",
         f"seed {manifest['seed']}" if "seed" in manifest else "",
         f"{manifest.get('tool', 'sim')} {manifest.get('version', '')}".strip(),
     ]
