@@ -232,6 +232,10 @@ CASES = [
          [("child.yaml", "@a", "meta", "keys must be plain names")]),
     Case("too-deep-flow", {"child.yaml": "x:\n  " + "[" * 100_000 + "]" * 100_000 + "\n"},
          [("child.yaml", 2, "", "nesting is too deep")]),
+    Case("nul-character", child("meta:\n  title: a\x00b\n"),
+         [("child.yaml", 3, "", "control character #x0000 is not allowed")]),
+    Case("escape-character", child("meta:\n  seed: 3\n  title: a\x1b[31mb\n"),
+         [("child.yaml", 4, "", "control character #x001b is not allowed")]),
     Case("too-deep-block", {"child.yaml": "x:\n" + "- " * 1000 + "x\n"},
          [("child.yaml", 2, "", "nesting is too deep")]),
 ]

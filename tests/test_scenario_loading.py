@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sim.errors import InputError, Problem
 from sim.scenario import LoadedScenario, load_scenario, validate_cmd
@@ -335,3 +336,15 @@ def test_a_lever_value_error_points_at_the_lever(stage: Path) -> None:
     assert [(p.file, p.line, p.path) for p in problems] == [
         (str(child), 8, "actors.USA.alliance_pressure")
     ]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_fast_and_pure_yaml_parsers_agree(name: str) -> None:
+    """libyaml's C parser (used when present) gives the same data and line marks as the
+    pure-Python one, on every shipped file."""
+    from sim.scenario import yamlio
+
+    text = (SCENARIOS / name).read_text(encoding="utf-8")
+    fast = yamlio.parse_with_loader(text, name, yamlio.FAST_LOADER)
+    pure = yamlio.parse_with_loader(text, name, yaml.SafeLoader)
+    assert fast == pure

@@ -1,0 +1,49 @@
+"""Loading a scenario: wall time of ``load_scenario`` for each shipped scenario, with libyaml's C
+parser (the default when PyYAML has it) against the pure-Python parser measured in the same
+process. Aim (issue 10): at most 0.1 s per scenario. Run by hand:
+
+    python benchmarks/bench_load.py
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+from unittest import mock
+
+import yaml
+
+from sim.scenario import load_scenario, yamlio
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+REPEATS = 5
+
+
+def median_load_time(path: Path) -> float:
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        load_scenario(path)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) {load:.2f} on {os.cpu_count()} cores; "
+          f"fast parser: {yamlio.FAST_LOADER.__name__}")
+    print(f"{'scenario':28} {'fast s':>8} {'pure s':>8} {'ratio':>6}")
+    for path in sorted(SCENARIOS.glob("*.yaml")):
+        if path.name in ("actions.yaml", "sources.yaml"):
+            continue
+        fast = median_load_time(path)
+        with mock.patch.object(yamlio, "FAST_LOADER", yaml.SafeLoader):
+            pure = median_load_time(path)
+        flag = "" if fast <= 0.1 else "  (over the 0.1 s aim)"
+        print(f"{path.name:28} {fast:8.3f} {pure:8.3f} {pure / fast:6.1f}{flag}")
+
+
+if __name__ == "__main__":
+    main()
