@@ -289,7 +289,7 @@ def plot_experiment_folder(path: Path) -> list[Path]:
 
     from sim.experiments.design import build_design
     from sim.experiments.figures import draw_figures
-    from sim.experiments.schema import load_experiment
+    from sim.experiments.loader import load_experiment
 
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     exp = load_experiment(manifest["experiment"]["path"])

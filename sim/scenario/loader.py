@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import InputError, Problem
 from sim.scenario import checks
 from sim.scenario.schema import Bibliography, Catalogue, Scenario
-from sim.scenario.yamlio import LineMap, read_yaml
+from sim.scenario.yamlio import LineMap, line_of, read_yaml
 
 MAX_EXTENDS_DEPTH = 8
 
@@ -60,7 +60,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
         where = (str(path), 0, str(dotted))
         _set_path(raw, dotted, _cited_override(dotted, value), lines, where, None)
     _apply_levers(raw, lines, str(path))
-    scenario = _validate(Scenario, raw, lines, str(path))
+    scenario = validate_model(Scenario, raw, lines, str(path))
     # the catalogue and bibliography are found beside the file that names them
     catalogue_path = _beside_declaring_file(lines, "catalogue", path) / scenario.meta.catalogue
     sources_path = _beside_declaring_file(lines, "sources", path) / scenario.meta.sources
@@ -73,8 +73,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     ]
     if missing:
         raise InputError(missing)
-    catalogue, cat_raw, cat_lines = _load_model(Catalogue, catalogue_path)
-    bibliography, _, _ = _load_model(Bibliography, sources_path)
+    catalogue, cat_raw, cat_lines = load_model(Catalogue, catalogue_path)
+    bibliography, _, _ = load_model(Bibliography, sources_path)
     problems = checks.cross_references(scenario, catalogue, lines, str(path))
     problems += checks.catalogue_references(catalogue, scenario, cat_lines, str(catalogue_path))
     provenance, prov_problems = checks.provenance(raw, lines, bibliography, str(path))
@@ -102,9 +102,9 @@ def _beside_declaring_file(lines: LineMap, key: str, path: Path) -> Path:
     return Path(declared[0]).parent if declared else path.parent
 
 
-def _load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]:
+def load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]:
     data, lines = read_yaml(path)
-    return _validate(model, data, lines, str(path)), data, lines
+    return validate_model(model, data, lines, str(path)), data, lines
 
 
 # --- extends ----------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def _set_path(
             have = sorted(node) if isinstance(node, dict) else []
             what = f"{'.'.join(keys[:depth])!r}" if depth else "the top level"
             raise InputError([Problem(*where, f"cannot set {dotted!r}: no {key!r} in {what}"
-                                              f"{_did_you_mean(key, have)}")])
+                                              f"{did_you_mean(key, have)}")])
         node = node[key]
     if not isinstance(node, dict):
         raise InputError([Problem(*where, f"cannot set {dotted!r}: "
@@ -243,19 +243,11 @@ def _set_path(
 # --- validation and error messages ------------------------------------------------------------
 
 
-def _validate(model: type[BaseModel], data: Any, lines: LineMap, file: str) -> Any:
+def validate_model(model: type[BaseModel], data: Any, lines: LineMap, file: str) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as err:
         raise InputError([_problem_from(e, model, lines, file) for e in err.errors()]) from None
-
-
-def line_of(lines: LineMap, loc: tuple, file: str) -> tuple[str, int]:
-    """The file and line of the longest prefix of ``loc`` that was read from a file."""
-    key = tuple(str(part) for part in loc)
-    while key and key not in lines:
-        key = key[:-1]
-    return lines.get(key, (file, 1))
 
 
 def _problem_from(error: dict, model: type[BaseModel], lines: LineMap, file: str) -> Problem:
@@ -265,7 +257,7 @@ def _problem_from(error: dict, model: type[BaseModel], lines: LineMap, file: str
     kind = error["type"]
     if kind == "extra_forbidden":
         allowed = allowed_keys(model, loc[:-1])
-        hint = _did_you_mean(str(loc[-1]), allowed)
+        hint = did_you_mean(str(loc[-1]), allowed)
         listing = f" (expected one of: {', '.join(allowed)})" if allowed and not hint else ""
         return Problem(where, line, path, f"unknown key{hint}{listing}")
     if kind == "missing":
@@ -274,7 +266,7 @@ def _problem_from(error: dict, model: type[BaseModel], lines: LineMap, file: str
     if kind in {"literal_error", "enum"}:
         message = f"expected {error.get('ctx', {}).get('expected', message)}"
         got = error.get("input")
-        message += _did_you_mean(str(got), _literal_options(error)) if got is not None else ""
+        message += did_you_mean(str(got), _literal_options(error)) if got is not None else ""
     elif kind == "finite_number":
         message = "expected a finite number (not NaN or infinity)"
     return Problem(where, line, path, message)
@@ -290,7 +282,7 @@ def _literal_options(error: dict) -> list[str]:
     return [opt.strip(" '") for opt in expected.replace(" or ", ",").split(",") if opt.strip()]
 
 
-def _did_you_mean(word: str, candidates: list[str] | set[str]) -> str:
+def did_you_mean(word: str, candidates: list[str] | set[str]) -> str:
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

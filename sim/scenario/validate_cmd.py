@@ -36,14 +36,14 @@ def summary(loaded) -> str:
 def validate_support_file(path: Path, data: dict) -> str:
     """The catalogue (``ties`` and ``actions``) or the bibliography (``sources``) on its own."""
     from sim.scenario import checks
-    from sim.scenario.loader import _load_model
+    from sim.scenario.loader import load_model
     from sim.scenario.schema import Bibliography, Catalogue
 
     if "sources" in data:
-        bib, _, _ = _load_model(Bibliography, path)
+        bib, _, _ = load_model(Bibliography, path)
         return f"{path}: ok - bibliography of {len(bib.sources)} sources"
-    catalogue, raw, lines = _load_model(Catalogue, path)
-    bib, _, _ = _load_model(Bibliography, path.parent / "sources.yaml")
+    catalogue, raw, lines = load_model(Catalogue, path)
+    bib, _, _ = load_model(Bibliography, path.parent / "sources.yaml")
     found, problems = checks.provenance(raw, lines, bib, str(path))
     if problems:
         raise InputError(problems)

@@ -27,6 +27,14 @@ Path_ = tuple[str, ...]
 LineMap = dict[Path_, tuple[str, int]]
 
 
+def line_of(lines: LineMap, loc: tuple, file: str) -> tuple[str, int]:
+    """The file and line of the longest prefix of ``loc`` that was read from a file."""
+    key = tuple(str(part) for part in loc)
+    while key and key not in lines:
+        key = key[:-1]
+    return lines.get(key, (file, 1))
+
+
 def read_yaml(path: Path) -> tuple[Any, LineMap]:
     """Read one YAML file into plain data plus a map from field path to (file, line)."""
     name = str(path)
