@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
 
-from sim.scenario.schema import Id, Month, Strict
+from sim.scenario.schema import Id, Month, Real, Seed, Strict, Whole
 from sim.scenario.yamlio import LineMap
 
 # A value a design may give to a scenario field (a lever setting, a parameter, a month...);
@@ -39,8 +39,8 @@ Levels = Annotated[list[Scalar], Field(min_length=1, max_length=1000), AfterVali
 class Range(Strict):
     """A continuous factor: sampled uniformly between ``low`` and ``high``."""
 
-    low: float
-    high: float
+    low: Real
+    high: Real
     integer: bool = False
 
     @model_validator(mode="after")
@@ -68,7 +68,7 @@ class LatinHypercubeDesign(Strict):
     """Latin hypercube sample of the ranges (McKay et al. 1979; scipy.stats.qmc)."""
 
     kind: Literal["latin_hypercube"]
-    samples: int = Field(ge=2, le=100_000)
+    samples: Whole = Field(ge=2, le=100_000)
     factors: dict[DottedPath, Range] = Field(min_length=1)
 
 
@@ -83,7 +83,7 @@ class SobolDesign(Strict):
     """Saltelli's scheme for Sobol' indices (Saltelli 2002; Saltelli et al. 2010; SALib)."""
 
     kind: Literal["sobol"]
-    samples: Annotated[int, Field(ge=2, le=65_536), AfterValidator(_power_of_two)]
+    samples: Annotated[Whole, Field(ge=2, le=65_536), AfterValidator(_power_of_two)]
     second_order: bool = False
     factors: dict[DottedPath, Range] = Field(min_length=2)
 
@@ -92,8 +92,8 @@ class MorrisDesign(Strict):
     """Morris elementary effects (Morris 1991; Campolongo et al. 2007; SALib)."""
 
     kind: Literal["morris"]
-    trajectories: int = Field(ge=2, le=10_000)
-    levels: int = Field(default=4, ge=2, le=32, multiple_of=2)
+    trajectories: Whole = Field(ge=2, le=10_000)
+    levels: Whole = Field(default=4, ge=2, le=32, multiple_of=2)
     factors: dict[DottedPath, Range] = Field(min_length=2)
 
 
@@ -181,7 +181,7 @@ class MonthsToFirstAgreement(_AgreementFilter):
 class AgreementSurvives(_AgreementFilter):
     kind: Literal["agreement_survives"]
     until: Month | None = None
-    for_months: int | None = Field(default=None, ge=1, le=1200)
+    for_months: Whole | None = Field(default=None, ge=1, le=1200)
     if_none: Literal["missing", "zero"] = "missing"
 
     @model_validator(mode="after")
@@ -233,13 +233,13 @@ class Comparison(Strict):
 
 
 class Analysis(Strict):
-    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
-    resamples: int = Field(default=2000, ge=100, le=100_000)
+    confidence: Real = Field(default=0.95, gt=0.5, lt=1.0)
+    resamples: Whole = Field(default=2000, ge=100, le=100_000)
 
 
 class Output(Strict):
     dyads: Literal["key", "all", "none"] | list[str] = "key"
-    runs_per_part: int = Field(default=10, ge=1, le=100_000)
+    runs_per_part: Whole = Field(default=10, ge=1, le=100_000)
     figures: bool = True
 
 
@@ -248,8 +248,8 @@ class ExperimentFile(Strict):
     question: str = ""
     scenario: str | None = None
     scenarios: dict[Id, str] | None = Field(default=None, min_length=1)
-    runs: int = Field(ge=1, le=1_000_000)
-    seed: int = Field(ge=0, lt=2**32)
+    runs: Whole = Field(ge=1, le=1_000_000)
+    seed: Seed
     set: dict[DottedPath, Scalar] = {}
     design: dict[str, Any]
     outcomes: dict[Id, dict[str, Any]] = Field(min_length=1)

@@ -18,7 +18,8 @@ from sim.scenario.schema import Bibliography, Catalogue, Scenario
 from sim.scenario.yamlio import LineMap, line_of
 
 # Catalogue actions the negotiation mechanism looks up by tag.
-REQUIRED_TAGS = ("proposal", "signature", "consent", "refusal", "collapse")
+REQUIRED_TAGS = ("proposal", "signature", "consent", "refusal", "collapse", "rejection")
+IDLE_TAG = "idle"
 NOT_QUANTITIES = {"seed", "quad_class"}
 CITATION_RE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9\-]*)(#P(?P<para>\d+))?$")
 PARAGRAPH_RE = re.compile(r"^\[P(\d+)\]", re.MULTILINE)
@@ -72,6 +73,9 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
             r.add(("status_quo",), f"missing the status quo of issue {issue!r}")
     for i, action in enumerate(s.disabled_actions):
         r.member(("disabled_actions", i), action, cat.actions, "action")
+    _check_always_possible_action(r, s, cat)
+    for path, items in _id_lists(s):
+        _check_distinct(r, path, items)
     for gid, agreement in s.agreements.items():
         base = ("agreements", gid)
         for issue in agreement.terms:
@@ -85,6 +89,44 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
                 r.member((*base, "signed_by", signatory), admin,
                          s.actors[signatory].administrations, "administration")
     return r.problems
+
+
+def _id_lists(s: Scenario) -> list[tuple[tuple, list[str]]]:
+    """The lists of ids the model iterates over, where an id listed twice would count twice."""
+    lists = [(("meta", "key_dyads"), s.meta.key_dyads), (("meta", "trilateral"), s.meta.trilateral),
+             (("negotiation", "veto_players"), s.negotiation.veto_players),
+             (("negotiation", "issues"), s.negotiation.issues)]
+    lists += [(("actors", aid, "consent_of"), a.consent_of) for aid, a in s.actors.items()]
+    lists += [(("events", eid, "target"), e.target) for eid, e in s.events.items()]
+    lists += [(("agreements", gid, "signatories"), g.signatories)
+              for gid, g in s.agreements.items()]
+    return lists
+
+
+def _check_distinct(r: Reporter, path: tuple, items: list[str]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item in seen:
+            r.add((*path, i), f"{item!r} is listed twice (each may appear once)")
+        seen.add(item)
+
+
+def _check_always_possible_action(r: Reporter, s: Scenario, cat: Catalogue) -> None:
+    """Every actor needs a choice it can make in any month: an enabled action without a target
+    (no precondition of the month can rule it out), such as the one tagged 'idle'."""
+    free = [(aid, a) for aid, a in cat.actions.items()
+            if a.role == "choice" and a.target == "none" and aid not in s.disabled_actions]
+    stranded = [actor_id for actor_id, actor in s.actors.items()
+                if not any(actor.kind in a.actor_kinds and set(a.actor_tags) <= set(actor.tags)
+                           and (not a.preconditions.posture
+                                or actor.mediation in a.preconditions.posture)
+                           for _, a in free)]
+    if stranded:
+        idle = [aid for aid, a in cat.actions.items() if IDLE_TAG in a.tags]
+        hint = f" (such as {idle[0]!r})" if idle else ""
+        where = ("disabled_actions",) if s.disabled_actions else ("actors", stranded[0])
+        r.add(where, f"{', '.join(map(repr, stranded))} would have no action possible in every "
+                     f"month: enable a choice action with `target: none` open to them{hint}")
 
 
 def _check_meta(r: Reporter, s: Scenario, actors: list[str]) -> None:
