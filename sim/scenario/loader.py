@@ -376,15 +376,25 @@ def _set_path(
                                           f"{'.'.join(keys[:-1])!r} is not a mapping")])
     if dry_run:
         return
+    old = node.get(keys[-1])
     node[keys[-1]] = copy.deepcopy(value)
-    for key in [k for k in lines if k[: len(keys)] == keys]:
-        del lines[key]  # the old value's lines no longer describe it
+    # the old value's lines no longer describe it (a scalar has no lines below its own)
+    stale = [k for k in lines if k[: len(keys)] == keys] if _is_nested(old) else [keys]
+    for key in stale:
+        lines.pop(key, None)
     if entry is None:
         lines[keys] = (where[0], 0)
+    elif not _is_nested(value):
+        if entry in lines:
+            lines[keys] = lines[entry]
     else:
         for key, place in list(lines.items()):
             if key[: len(entry)] == entry:
                 lines[keys + key[len(entry):]] = place
+
+
+def _is_nested(value: Any) -> bool:
+    return isinstance(value, dict | list)
 
 
 # --- validation and error messages ------------------------------------------------------------
