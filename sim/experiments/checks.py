@@ -31,12 +31,8 @@ def check_against_scenarios(exp: Experiment) -> dict[str, LoadedScenario]:
     """Load every scenario with the design's extreme settings; return the baseline loads."""
     problems: list[Problem] = []
     loaded: dict[str, LoadedScenario] = {}
-    for label, path in exp.scenarios.items():
+    for label in exp.scenarios:
         where = ("scenario",) if exp.file.scenario is not None else ("scenarios", label)
-        if not path.is_file():
-            problems.append(Problem(*line_of(exp.lines, where, exp.name), ".".join(where),
-                                    f"no such scenario file {str(path)!r}"))
-            continue
         try:
             loaded[label] = _load_variants(exp, label, where)
         except InputError as err:
@@ -72,7 +68,7 @@ def _load_variants(exp: Experiment, label: str, where: tuple) -> LoadedScenario:
 def _load(exp: Experiment, label: str, overrides: dict[str, Any], origins: Origins,
           where: tuple) -> LoadedScenario:
     try:
-        return load_scenario(exp.scenarios[label], overrides)
+        return load_scenario(exp.scenarios[label], overrides, folders=exp.folders)
     except InputError as err:
         raise InputError(_relocate(exp, err.problems, origins, where)) from None
 

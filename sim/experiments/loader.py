@@ -12,6 +12,7 @@ fields of *that* kind. Then the file is checked against its scenarios
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel
 
 from sim.errors import InputError, Problem
 from sim.experiments.checks import check_against_scenarios
+from sim.experiments.design import MAX_RUNS, check_size
 from sim.experiments.schema import (
     DESIGNS,
     OUTCOMES,
@@ -32,15 +34,19 @@ from sim.experiments.schema import (
     short_names,
 )
 from sim.scenario.checks import Reporter
-from sim.scenario.loader import did_you_mean, validate_model
+from sim.scenario.loader import did_you_mean, named_file, readable_folders, validate_model
 from sim.scenario.yamlio import LineMap, line_of, read_yaml
 
 
-def load_experiment(path: str | Path, require_scenario: bool = True) -> Experiment:
+def load_experiment(path: str | Path, require_scenario: bool = True, runs: int | None = None,
+                    max_runs: int = MAX_RUNS, folders: Sequence[str | Path] = ()) -> Experiment:
     """Read and validate an experiment file, and check it against its scenarios (see
     :mod:`sim.experiments.checks`); raise InputError listing every problem found.
 
     ``require_scenario=False`` admits a file without scenarios, for a plug-in Python model.
+    ``runs`` (runs per design point, default the file's) times the design's points may not
+    exceed ``max_runs``. Scenario files must be YAML files inside the experiment's folder, the
+    shipped scenarios' folder or one of ``folders``.
     """
     path = Path(path)
     data, lines = read_yaml(path)
@@ -55,8 +61,10 @@ def load_experiment(path: str | Path, require_scenario: bool = True) -> Experime
     if problems:
         raise InputError(problems)
     experiment = Experiment(file=top, design=design, outcomes=outcomes, path=path,
-                            sha256=hashlib.sha256(path.read_bytes()).hexdigest(), lines=lines)
+                            sha256=hashlib.sha256(path.read_bytes()).hexdigest(), lines=lines,
+                            folders=tuple(Path(f) for f in folders))
     experiment.scenarios = _scenario_paths(experiment, require_scenario)
+    check_size(experiment, runs or top.runs, max_runs)
     problems = _check_structure(experiment)
     if experiment.scenarios:
         try:
@@ -98,15 +106,28 @@ def _typed(kinds: dict[str, type[BaseModel]], data: Any, lines: LineMap, file: s
 
 def _scenario_paths(exp: Experiment, require: bool) -> dict[str, Path]:
     """Scenario label -> path, relative to the experiment file's folder."""
-    f, base = exp.file, exp.path.parent
+    f = exp.file
     if f.scenario is not None:
-        return {Path(f.scenario).stem: base / f.scenario}
-    if f.scenarios:
-        return {label: base / p for label, p in f.scenarios.items()}
-    if require:
+        named = {Path(f.scenario).stem: (f.scenario, ("scenario",))}
+    elif f.scenarios:
+        named = {label: (name, ("scenarios", label)) for label, name in f.scenarios.items()}
+    elif require:
         raise InputError([Problem(str(exp.path), 1, "scenario",
                                   "required field is missing (or give `scenarios:`)")])
-    return {}
+    else:
+        return {}
+    folders = readable_folders(exp.path, exp.folders)
+    paths, problems = {}, []
+    for label, (name, where) in named.items():
+        target, message = named_file(name, exp.path.parent, folders, "scenario file")
+        if target is None:
+            problems.append(Problem(*line_of(exp.lines, where, exp.name), ".".join(where),
+                                    message))
+        else:
+            paths[label] = target
+    if problems:
+        raise InputError(problems)
+    return paths
 
 
 def _check_structure(exp: Experiment) -> list[Problem]:

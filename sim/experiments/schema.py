@@ -279,6 +279,7 @@ class Experiment:
     lines: LineMap = field(default_factory=dict)
     scenarios: dict[str, Path] = field(default_factory=dict)
     loaded: dict[str, Any] = field(default_factory=dict)  # label -> baseline LoadedScenario
+    folders: tuple[Path, ...] = ()  # folders the user named, whose YAML files scenarios may read
 
     @property
     def name(self) -> str:

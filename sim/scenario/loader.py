@@ -134,7 +134,8 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
-def named_file(name: str, beside: Path, folders: list[Path]) -> tuple[Path | None, str]:
+def named_file(name: str, beside: Path, folders: list[Path],
+               what: str = "file") -> tuple[Path | None, str]:
     """The file a scenario names (relative to the folder of the file naming it), or None and
     what is wrong with the name. The message quotes the name only, never the file."""
     target = beside / name
@@ -146,7 +147,7 @@ def named_file(name: str, beside: Path, folders: list[Path]) -> tuple[Path | Non
         return None, (f"{name!r} is outside the folders a scenario may read ({shown}); "
                       "name another folder with --data-dir")
     if not _is_file(target):
-        return None, f"no such file {name!r} beside this one"
+        return None, f"no such {what} {name!r} beside this one"
     return target, ""
 
 
