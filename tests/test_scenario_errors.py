@@ -279,6 +279,14 @@ CASES = [
         "actions2.yaml": "ties: {}\nactions:\n  wait: {label: x}  # @a\n"},
         [("actions2.yaml", "@a", "actions.wait.cameo", "required field is missing (reached from "
           "{stage}/child.yaml:3: meta.catalogue)")], exact=False),
+    Case("extends-a-yaml-file-that-is-not-a-scenario", {
+        "child.yaml": "extends: settings.yaml  # @b\n",
+        "settings.yaml": "user: alice\npassword: hunter2\n"},
+        [("settings.yaml", 1, "", "expected a scenario file (with a section among: ext")]),
+    Case("catalogue-that-is-not-a-catalogue", child("meta:\n  catalogue: settings.yaml  # @b\n")
+         | {"settings.yaml": "user: alice\npassword: hunter2\n"},
+         [("settings.yaml", 1, "", "expected a catalogue file (with a section among: ties, "
+           "actions) (reached from {stage}/child.yaml:3: meta.catalogue)")]),
     Case("nul-character", child("meta:\n  title: a\x00b\n"),
          [("child.yaml", 3, "", "control character #x0000 is not allowed")]),
     Case("escape-character", child("meta:\n  seed: 3\n  title: a\x1b[31mb\n"),
@@ -347,6 +355,7 @@ def test_malformed_file(case: Case, stage: Path, capsys: pytest.CaptureFixture[s
         assert any(fragment in p.message for p in where), (fragment, where)
     if case.exact:
         assert len(problems) == len(case.expect), problems
+    assert not [p for p in problems if "hunter2" in str(p)], "a secret was echoed"
 
     code, out, err = cli_validate([path], capsys)
     assert code == 2

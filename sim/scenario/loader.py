@@ -180,7 +180,18 @@ def _with_route(problem: Problem, reached: Reached, top: str) -> Problem:
 
 def load_model(model: type[BaseModel], path: Path) -> tuple[Any, dict, LineMap]:
     data, lines = read_yaml(path)
+    _refuse_foreign_file(data, model, path)
     return validate_model(model, data, lines, str(path)), data, lines
+
+
+def _refuse_foreign_file(data: Any, model: type[BaseModel], path: Path) -> None:
+    """A YAML file with none of the format's sections is not one of ours: say so in one line,
+    without listing its keys (which could be anything, even secrets)."""
+    fields = list(model.model_fields)
+    if not isinstance(data, dict) or not set(data) & set(fields):
+        kind = model.__name__.lower()
+        raise InputError([Problem(str(path), 1, "", f"expected a {kind} file (with a section "
+                                                    f"among: {', '.join(fields)})")])
 
 
 # --- extends ----------------------------------------------------------------------------------
@@ -193,6 +204,8 @@ def _resolve_extends(path: Path, chain: list[Path], folders: list[Path],
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError([Problem(str(path), 1, "", "expected a mapping of sections (meta, ...)")])
+    if chain[:-1]:  # a parent file must be a scenario too
+        _refuse_foreign_file(data, Scenario, path)
     parent_name = data.get("extends")
     if parent_name is None:
         return data, lines, [path]
