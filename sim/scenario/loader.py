@@ -238,16 +238,17 @@ def _is_file(path: Path) -> bool:
 def deep_merge(base: Any, override: Any) -> Any:
     """Mappings merge key by key; anything else (lists included) is replaced whole, and so is a
     cited number ``{value: ..., source|assumption: ...}`` (its old citation does not linger).
-    A key set to null in the extending file is deleted (``agreements: {deal_2015: null}``)."""
+    A key set to null in the extending file is deleted (``agreements: {deal_2015: null}``).
+    The result shares parts of both (each file is read afresh for one load): copy to change."""
     if isinstance(base, dict) and isinstance(override, dict) and "value" not in override:
         out = dict(base)
         for key, value in override.items():
             if value is None:  # `key: null` deletes what the parent file set
                 out.pop(key, None)
             else:
-                out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+                out[key] = deep_merge(base[key], value) if key in base else value
         return out
-    return copy.deepcopy(override)
+    return override
 
 
 # --- levers and overrides ---------------------------------------------------------------------
@@ -392,23 +393,24 @@ def _set_path(
         return
     old = node.get(keys[-1])
     node[keys[-1]] = copy.deepcopy(value)
-    # the old value's lines no longer describe it (a scalar has no lines below its own)
-    stale = [k for k in lines if k[: len(keys)] == keys] if _is_nested(old) else [keys]
-    for key in stale:
-        lines.pop(key, None)
+    for below in _subpaths(old):  # the old value's lines no longer describe it
+        lines.pop(keys + below, None)
     if entry is None:
         lines[keys] = (where[0], 0)
-    elif not _is_nested(value):
-        if entry in lines:
-            lines[keys] = lines[entry]
-    else:
-        for key, place in list(lines.items()):
-            if key[: len(entry)] == entry:
-                lines[keys + key[len(entry):]] = place
+        return
+    for below in _subpaths(value):
+        if entry + below in lines:
+            lines[keys + below] = lines[entry + below]
 
 
-def _is_nested(value: Any) -> bool:
-    return isinstance(value, dict | list)
+def _subpaths(value: Any, here: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """The path of a value (``()``) and of everything inside it, as line-map keys."""
+    items = (value.items() if isinstance(value, dict)
+             else enumerate(value) if isinstance(value, list) else ())
+    out = [here]
+    for key, child in items:
+        out += _subpaths(child, (*here, str(key)))
+    return out
 
 
 # --- validation and error messages ------------------------------------------------------------
