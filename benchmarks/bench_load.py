@@ -20,6 +20,7 @@ from sim.scenario import load_scenario, yamlio
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 REPEATS = 5
+AIM = 0.1  # seconds per load; wall time equals CPU time only on an idle machine (load printed)
 
 
 def median_load_time(path: Path) -> tuple[float, float]:
@@ -44,7 +45,7 @@ def main() -> None:
         fast, cpu = median_load_time(path)
         with mock.patch.object(yamlio, "FAST_LOADER", yaml.SafeLoader):
             pure, _ = median_load_time(path)
-        flag = "" if fast <= 0.1 else "  (over the 0.1 s aim)"
+        flag = "" if cpu <= AIM else "  (CPU time over the aim)"
         print(f"{path.name:28} {fast:8.3f} {cpu:8.3f} {pure:8.3f} {pure / fast:6.1f}{flag}")
 
 

@@ -67,7 +67,7 @@ def parse_yaml_text(text: str, name: str) -> tuple[Any, LineMap]:
     whose error messages are the ones users see, so that both give the same message."""
     if FAST_LOADER is not yaml.SafeLoader:
         try:
-            return parse_with_loader(text, name, FAST_LOADER)
+            return build_from_events(text, name, FAST_LOADER)
         except yaml.YAMLError:
             pass  # located below, with the pure-Python parser's message
     try:
@@ -94,6 +94,130 @@ def parse_with_loader(text: str, name: str, loader: type) -> tuple[Any, LineMap]
 
 _OPENS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSES = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_NODES = (yaml.ScalarEvent, *_OPENS)
+_RESOLVER = yaml.resolver.Resolver()
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence being filled (or, with ``value`` None, one being skipped)."""
+
+    value: dict | list | None
+    path: Path_
+    key: str | None = None  # a mapping's key waiting for its value
+    skip_value: bool = False  # the value of a refused key is read and dropped
+    awaiting_key: bool = True
+
+
+def build_from_events(text: str, name: str, loader: type) -> tuple[Any, LineMap]:
+    """What :func:`parse_with_loader` gives, built in one pass over the parser's events (no
+    node graph, no second pass for aliases and depth): the fast path with libyaml."""
+    walk = _Walk(name, {}, [], SafeConstructor())
+    stack: list[_Frame] = []
+    root: Any = None
+    documents = 0
+    for event in yaml.parse(text, Loader=loader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent):
+            raise InputError([Problem(name, line, "", f"YAML alias *{event.anchor} is not "
+                                      "allowed (use `extends:` to reuse another file)")])
+        if isinstance(event, _CLOSES):
+            stack.pop()
+            continue
+        if not isinstance(event, _NODES):
+            documents += isinstance(event, yaml.DocumentStartEvent)
+            if documents > 1:  # worded by the pure-Python composer
+                raise yaml.composer.ComposerError("expected a single document")
+            continue
+        if len(stack) >= MAX_DEPTH and isinstance(event, _OPENS):
+            raise InputError([Problem(name, line, "", "nesting is too deep")])
+        frame = stack[-1] if stack else None
+        if frame is not None and frame.value is None or frame is not None and (
+                _refused_key(frame, event, walk) or _skipped_value(frame)):
+            if isinstance(event, _OPENS):
+                stack.append(_Frame(None, ()))
+            continue
+        path = _place(frame, line, walk)
+        value = _new_value(event, path, walk)
+        if frame is None:
+            root = value
+        elif isinstance(frame.value, list):
+            frame.value.append(value)
+        else:
+            frame.value[frame.key] = value  # type: ignore[index]
+        if isinstance(event, _OPENS):
+            stack.append(_Frame(value, path))
+    if walk.problems:
+        raise InputError(walk.problems)
+    return root, walk.lines
+
+
+def _refused_key(frame: _Frame, event: yaml.Event, walk: _Walk) -> bool:
+    """Take a mapping key (True: this event was the key, or part of a refused one)."""
+    if not isinstance(frame.value, dict) or not frame.awaiting_key:
+        return False
+    frame.awaiting_key = False
+    line = event.start_mark.line + 1
+    if not isinstance(event, yaml.ScalarEvent) or _scalar_tag(event) == MERGE_TAG:
+        walk.problems.append(Problem(walk.name, line, ".".join(frame.path),
+                                     "keys must be plain names"))
+        frame.skip_value = True
+        return True
+    key = str(event.value)
+    if key in frame.value:
+        walk.problems.append(Problem(walk.name, line, ".".join((*frame.path, key)),
+                                     "duplicate key"))
+        frame.skip_value = True
+        return True
+    frame.key = key
+    walk.lines[(*frame.path, key)] = (walk.name, line)
+    return True
+
+
+def _skipped_value(frame: _Frame) -> bool:
+    """The value of a refused key is dropped; the next event is a key again."""
+    if isinstance(frame.value, dict):
+        frame.awaiting_key = True
+        if frame.skip_value:
+            frame.skip_value = False
+            return True
+    return False
+
+
+def _place(frame: _Frame | None, line: int, walk: _Walk) -> Path_:
+    """The path of a new value, with its line (a mapping value has its key's line)."""
+    if frame is None:
+        path: Path_ = ()
+    elif isinstance(frame.value, list):
+        path = (*frame.path, str(len(frame.value)))
+    else:
+        path = (*frame.path, str(frame.key))
+    walk.lines.setdefault(path, (walk.name, line))
+    return path
+
+
+def _new_value(event: yaml.Event, path: Path_, walk: _Walk) -> Any:
+    if isinstance(event, yaml.MappingStartEvent):
+        return {}
+    if isinstance(event, yaml.SequenceStartEvent):
+        return []
+    node = yaml.ScalarNode(_scalar_tag(event), event.value, event.start_mark, event.end_mark,
+                           style=event.style)
+    try:
+        return walk.constructor.construct_object(node, deep=True)
+    except (yaml.YAMLError, ValueError, OverflowError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        walk.problems.append(Problem(walk.name, event.start_mark.line + 1, ".".join(path),
+                                     f"unreadable value ({reason})"))
+        return None
+
+
+def _scalar_tag(event: yaml.ScalarEvent) -> str:
+    """The scalar's tag as PyYAML's composer resolves it (YAML 1.1 implicit types)."""
+    if event.tag is None or event.tag == "!":
+        return _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)
+    return event.tag
 
 
 def _reject_aliases_and_depth(text: str, name: str, loader: type) -> None:
