@@ -90,7 +90,7 @@ def _typed(kinds: dict[str, type[BaseModel]], data: Any, lines: LineMap, file: s
         problems.append(Problem(*where, f"{dotted}.kind",
                                 f"required field is missing (one of: {options})"))
         return None
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         hint = did_you_mean(str(kind), list(kinds))
         problems.append(Problem(*line_of(lines, (*prefix, "kind"), file), f"{dotted}.kind",
                                 f"unknown kind {kind!r}{hint} (expected one of: {options})"))

@@ -417,10 +417,22 @@ def _subpaths(value: Any, here: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
 
 
 def validate_model(model: type[BaseModel], data: Any, lines: LineMap, file: str) -> Any:
+    """Validate data against a model; every problem located as file:line: field."""
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise InputError([_problem_from(e, model, lines, file) for e in err.errors()]) from None
+        problems = [_problem_from(e, model, lines, file) for e in err.errors()]
+        raise InputError(_one_per_field(problems)) from None
+
+
+def _one_per_field(problems: list[Problem]) -> list[Problem]:
+    """A value that fits none of a union's kinds fails each: one message says what each wants."""
+    by_field: dict[tuple[str, int, str], list[str]] = {}
+    for p in problems:
+        messages = by_field.setdefault((p.file, p.line, p.path), [])
+        if p.message not in messages:
+            messages.append(p.message)
+    return [Problem(*where, "; or ".join(messages)) for where, messages in by_field.items()]
 
 
 def _problem_from(error: dict, model: type[BaseModel], lines: LineMap, file: str) -> Problem:
