@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from sim.scenario.schema import Scenario
 from sim.scenario.yamlio import read_yaml
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-STAGE = ("base.yaml", "actions.yaml", "sources.yaml")
 BASE, _ = read_yaml(SCENARIOS / "base.yaml")
 PROVENANCE = ("source", "assumption")
 # a value of the wrong kind for each kind of value found in base.yaml (none holds a number, so
@@ -88,11 +86,8 @@ def child_text(path: tuple[str, ...], value: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("corpus")
-    for name in STAGE:
-        shutil.copy(SCENARIOS / name, folder / name)
-    return folder
+def stage(base_stage: Path) -> Path:
+    return base_stage
 
 
 def test_the_corpus_is_large() -> None:

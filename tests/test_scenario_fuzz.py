@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.yamlio import build_from_events, parse_with_loader, read_yaml
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-STAGE = ("base.yaml", "actions.yaml", "sources.yaml")
 BASE, _ = read_yaml(SCENARIOS / "base.yaml")
 FUZZ = settings(
     max_examples=150, deadline=None,
@@ -28,11 +26,8 @@ FUZZ = settings(
 
 
 @pytest.fixture(scope="module")
-def stage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("fuzz")
-    for name in STAGE:
-        shutil.copy(SCENARIOS / name, folder / name)
-    return folder
+def stage(base_stage: Path) -> Path:
+    return base_stage
 
 
 def check_load(path: Path) -> LoadedScenario | None:
