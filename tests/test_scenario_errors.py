@@ -283,6 +283,8 @@ CASES = [
         "child.yaml": "extends: settings.yaml  # @b\n",
         "settings.yaml": "user: alice\npassword: hunter2\n"},
         [("settings.yaml", 1, "", "expected a scenario file (with a section among: ext")]),
+    Case("a-yaml-file-that-is-not-a-scenario", {"child.yaml": "user: alice\npassword: hunter2\n"},
+         [("child.yaml", 1, "", "expected a scenario file (with a section among: ext")]),
     Case("catalogue-that-is-not-a-catalogue", child("meta:\n  catalogue: settings.yaml  # @b\n")
          | {"settings.yaml": "user: alice\npassword: hunter2\n"},
          [("settings.yaml", 1, "", "expected a catalogue file (with a section among: ties, "

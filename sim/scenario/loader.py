@@ -204,8 +204,7 @@ def _resolve_extends(path: Path, chain: list[Path], folders: list[Path],
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError([Problem(str(path), 1, "", "expected a mapping of sections (meta, ...)")])
-    if chain[:-1]:  # a parent file must be a scenario too
-        _refuse_foreign_file(data, Scenario, path)
+    _refuse_foreign_file(data, Scenario, path)  # nor echo the keys of, say, a password file
     parent_name = data.get("extends")
     if parent_name is None:
         return data, lines, [path]
