@@ -22,3 +22,15 @@ def history():
 def history_short():
     """The history scenario cut to 2018-2019: enough for mechanism tests, quick to run."""
     return load_scenario(SCENARIOS / "history_2018_2023.yaml", {"meta.end": "2019-12"})
+
+
+@pytest.fixture(scope="module")
+def base_stage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with copies of base.yaml, its catalogue and its bibliography, for child files
+    written by the tests of a module."""
+    import shutil
+
+    folder = tmp_path_factory.mktemp("stage")
+    for name in ("base.yaml", "actions.yaml", "sources.yaml"):
+        shutil.copy(SCENARIOS / name, folder / name)
+    return folder

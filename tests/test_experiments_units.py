@@ -12,8 +12,8 @@ import pytest
 from sim.agreements import Agreement
 from sim.experiments import analysis
 from sim.experiments.design import build_design, make_tasks
+from sim.experiments.loader import load_experiment
 from sim.experiments.outcomes import KINDS, RunContext, evaluate
-from sim.experiments.schema import load_experiment
 from sim.experiments.worker import scenario_for
 from sim.model import RunRecord, simulate
 from sim.scenario import load_scenario

@@ -208,7 +208,7 @@ CASES = [
     Case("missing-catalogue", child("meta:\n  catalogue: nothere.yaml  # @a\n"),
          [("child.yaml", "@a", "meta.catalogue", "no such file 'nothere.yaml'")]),
     Case("catalogue-is-a-folder", child("meta:\n  catalogue: ''  # @a\n"),
-         [("child.yaml", "@a", "meta.catalogue", "no such file ''")]),
+         [("child.yaml", "@a", "meta.catalogue", "expected the name of a YAML file")]),
     Case("alias-bomb", {"child.yaml": billion_laughs()},
          [("child.yaml", "@a", "", "YAML alias *l1 is not allowed")]),
     Case("file-over-the-size-limit",
@@ -232,6 +232,67 @@ CASES = [
          [("child.yaml", "@a", "meta", "keys must be plain names")]),
     Case("too-deep-flow", {"child.yaml": "x:\n  " + "[" * 100_000 + "]" * 100_000 + "\n"},
          [("child.yaml", 2, "", "nesting is too deep")]),
+    Case("capability-zero", child(
+        "actors:\n  KOR:\n    capability: {value: 0, assumption: a zero test}  # @a\n"),
+        [("child.yaml", "@a", "actors.KOR.capability", "greater than 0")]),
+    Case("idle-action-disabled", child("disabled_actions: [wait]  # @a\n"),
+         [("child.yaml", "@a", "disabled_actions", "would have no action possible")]),
+    Case("horizon-from-year-zero", child("meta:  # @a\n  start: 0000-01\n"),
+         [("child.yaml", "@a", "meta", "more than 1200 months")]),
+    Case("seed-true", child("meta:\n  seed: true  # @a\n"),
+         [("child.yaml", "@a", "meta.seed", "not true/false")]),
+    Case("veto-player-twice", child("negotiation:\n  veto_players: [JPN, JPN]  # @a\n"),
+         [("child.yaml", "@a", "negotiation.veto_players.1", "'JPN' is listed twice")]),
+    Case("trilateral-twice", child("meta:\n  trilateral: [USA, JPN, USA]  # @a\n"),
+         [("child.yaml", "@a", "meta.trilateral.2", "'USA' is listed twice")]),
+    Case("unselected-option-out-of-range", child(
+        "levers:\n  us_mediation:\n    options:\n      envoy:\n        set:\n"
+        "          actors.USA.alliance_pressure: {value: 3, assumption: too much}  # @a\n"),
+        [("child.yaml", "@a", "actors.USA.alliance_pressure",
+          "less than or equal to 1 (with lever 'us_mediation' set to 'envoy')")]),
+    Case("unselected-option-strands-an-actor", child(
+        "levers:\n  us_mediation:\n    options:\n      envoy:\n        set:\n"
+        "          disabled_actions: [wait]  # @a\n"),
+        [("child.yaml", "@a", "disabled_actions",
+          "would have no action possible in every month: enable a choice action with "
+          "`target: none` open to them (such as 'wait') (with lever 'us_mediation' set to "
+          "'envoy')")]),
+    Case("unselected-option-names-a-player-twice", child(
+        "levers:\n  victim_inclusion:\n    options:\n      required:\n        set:\n"
+        "          negotiation.veto_players: [KOR, KOR]  # @a\n"),
+        [("child.yaml", "@a", "negotiation.veto_players.1", "'KOR' is listed twice")]),
+    Case("extends-a-system-file", {"child.yaml": "extends: /etc/passwd  # @a\n"},
+         [("child.yaml", "@a", "extends", "expected the name of a YAML file")]),
+    Case("extends-a-yaml-file-elsewhere", {"child.yaml": "extends: ../../x/base.yaml  # @a\n"},
+         [("child.yaml", "@a", "extends", "is outside the folders a scenario may read")]),
+    Case("catalogue-outside", child("meta:\n  catalogue: /tmp/../etc/actions.yaml  # @a\n"),
+         [("child.yaml", "@a", "meta.catalogue", "is outside the folders a scenario may read")]),
+    Case("sources-not-yaml", child("meta:\n  sources: sources.txt  # @a\n"),
+         [("child.yaml", "@a", "meta.sources", "expected the name of a YAML file")]),
+    Case("problem-in-the-parent-names-the-child", {
+        "child.yaml": "# a child\nextends: mid.yaml  # @b\n",
+        "mid.yaml": "extends: base.yaml\nmeta:\n  seed: -4  # @a\n"},
+        [("mid.yaml", "@a", "meta.seed", "greater than or equal to 0 (reached from "
+          "{stage}/child.yaml:2: extends)")]),
+    Case("problem-in-the-catalogue-names-the-scenario", {
+        "child.yaml": CHILD + "meta:\n  catalogue: actions2.yaml  # @b\n",
+        "actions2.yaml": "ties: {}\nactions:\n  wait: {label: x}  # @a\n"},
+        [("actions2.yaml", "@a", "actions.wait.cameo", "required field is missing (reached from "
+          "{stage}/child.yaml:3: meta.catalogue)")], exact=False),
+    Case("extends-a-yaml-file-that-is-not-a-scenario", {
+        "child.yaml": "extends: settings.yaml  # @b\n",
+        "settings.yaml": "user: alice\npassword: hunter2\n"},
+        [("settings.yaml", 1, "", "expected a scenario file (with a section among: ext")]),
+    Case("a-yaml-file-that-is-not-a-scenario", {"child.yaml": "user: alice\npassword: hunter2\n"},
+         [("child.yaml", 1, "", "expected a scenario file (with a section among: ext")]),
+    Case("catalogue-that-is-not-a-catalogue", child("meta:\n  catalogue: settings.yaml  # @b\n")
+         | {"settings.yaml": "user: alice\npassword: hunter2\n"},
+         [("settings.yaml", 1, "", "expected a catalogue file (with a section among: ties, "
+           "actions) (reached from {stage}/child.yaml:3: meta.catalogue)")]),
+    Case("nul-character", child("meta:\n  title: a\x00b\n"),
+         [("child.yaml", 3, "", "control character #x0000 is not allowed")]),
+    Case("escape-character", child("meta:\n  seed: 3\n  title: a\x1b[31mb\n"),
+         [("child.yaml", 4, "", "control character #x001b is not allowed")]),
     Case("too-deep-block", {"child.yaml": "x:\n" + "- " * 1000 + "x\n"},
          [("child.yaml", 2, "", "nesting is too deep")]),
 ]
@@ -292,9 +353,11 @@ def test_malformed_file(case: Case, stage: Path, capsys: pytest.CaptureFixture[s
         line = locate(text, spec)
         where = [p for p in problems if (p.file, p.line, p.path) == (str(file), line, field_path)]
         assert where, f"no problem at {file.name}:{line} {field_path!r}; got {problems}"
+        fragment = fragment.replace("{stage}", str(stage))
         assert any(fragment in p.message for p in where), (fragment, where)
     if case.exact:
         assert len(problems) == len(case.expect), problems
+    assert not [p for p in problems if "hunter2" in str(p)], "a secret was echoed"
 
     code, out, err = cli_validate([path], capsys)
     assert code == 2

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from sim.errors import InputError, Problem
 from sim.scenario import LoadedScenario, load_scenario, validate_cmd
@@ -253,7 +254,8 @@ def test_base_line_numbers_survive_in_a_child(stage: Path) -> None:
     positions = next(i for i in range(kor, len(text)) if text[i] == "    positions:")
     problems = problems_of(child)
     wanted = Problem(str(stage / "base.yaml"), positions + 1, "actors.KOR.positions",
-                     "missing position and salience for issue 'fisheries'")
+                     "missing position and salience for issue 'fisheries' "
+                     f"(reached from {child}:1: extends)")
     assert wanted in problems
 
 
@@ -335,3 +337,70 @@ def test_a_lever_value_error_points_at_the_lever(stage: Path) -> None:
     assert [(p.file, p.line, p.path) for p in problems] == [
         (str(child), 8, "actors.USA.alliance_pressure")
     ]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SCENARIOS.glob("*.yaml")))
+def test_fast_and_pure_yaml_parsers_agree(name: str) -> None:
+    """The fast reader (libyaml's C parser where present, one pass over its events) gives the
+    same data and line marks as the pure-Python parser and composer, on every shipped file."""
+    from sim.scenario import yamlio
+
+    text = (SCENARIOS / name).read_text(encoding="utf-8")
+    fast = yamlio.build_from_events(text, name, yamlio.FAST_LOADER)
+    pure = yamlio.parse_with_loader(text, name, yaml.SafeLoader)
+    assert fast == pure
+
+
+# --- the sections a lever needs, and the files a scenario may read -----------------------------
+
+
+def without_section(text: str, section: str) -> str:
+    """A scenario's text without one top-level section (its key and indented lines)."""
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith(f"{section}:"):
+            skipping = True
+            continue
+        if skipping and line.strip() and not line[0].isspace() and not line.startswith("#"):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("section", ["actors", "negotiation"])
+def test_a_missing_section_is_reported_as_such(stage: Path, section: str) -> None:
+    """The levers set paths under `actors` and `negotiation`: without the section, the problem
+    is the missing section, not only the levers' paths."""
+    text = (stage / "base.yaml").read_text(encoding="utf-8")
+    path = write(stage, "cut.yaml", without_section(text, section))
+    problems = problems_of(path)
+    assert [(p.file, p.path, p.message) for p in problems] == [
+        (str(path), section, "required field is missing")]
+
+
+def test_a_folder_named_by_the_user_may_be_read(stage: Path, tmp_path_factory) -> None:
+    library = tmp_path_factory.mktemp("library")
+    for name in STAGE:
+        shutil.copy(stage / name, library / name)
+    child = write(stage, "child.yaml", f"extends: {library / 'base.yaml'}\n")
+    [problem] = problems_of(child)
+    assert "is outside the folders a scenario may read" in problem.message
+    assert str(library) not in problem.message.split("(")[1]  # the folders allowed, not it
+    assert load_scenario(child, folders=[library]).files[0] == library / "base.yaml"
+
+
+def test_a_link_out_of_the_folder_is_refused(stage: Path, tmp_path_factory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    secret = write(elsewhere, "secret.yaml", "password: hunter2\n")
+    (stage / "linked.yaml").symlink_to(secret)
+    child = write(stage, "child.yaml", "extends: linked.yaml\n")
+    [problem] = problems_of(child)
+    assert "is outside the folders a scenario may read" in problem.message
+    assert "hunter2" not in problem.message and "password" not in problem.message
+
+
+def test_the_shipped_folder_may_be_named_from_anywhere(tmp_path: Path) -> None:
+    child = write(tmp_path, "child.yaml",
+                  f"extends: {SCENARIOS / 'base.yaml'}\nmeta:\n  title: mine\n")
+    assert load_scenario(child).scenario.meta.title == "mine"

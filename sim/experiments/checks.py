@@ -19,10 +19,10 @@ from sim.experiments.schema import (
     GridDesign,
     PointsDesign,
     Range,
-    _line,
 )
 from sim.scenario import LoadedScenario, load_scenario
-from sim.scenario.checks import _Reporter, dyad_id
+from sim.scenario.checks import Reporter, dyad_id
+from sim.scenario.yamlio import line_of
 
 MAX_POINTS_CHECKED = 50  # a long list of named points is checked on its first points only
 
@@ -31,19 +31,15 @@ def check_against_scenarios(exp: Experiment) -> dict[str, LoadedScenario]:
     """Load every scenario with the design's extreme settings; return the baseline loads."""
     problems: list[Problem] = []
     loaded: dict[str, LoadedScenario] = {}
-    for label, path in exp.scenarios.items():
+    for label in exp.scenarios:
         where = ("scenario",) if exp.file.scenario is not None else ("scenarios", label)
-        if not path.is_file():
-            problems.append(Problem(*_line(exp.lines, where, exp.name), ".".join(where),
-                                    f"no such scenario file {str(path)!r}"))
-            continue
         try:
             loaded[label] = _load_variants(exp, label, where)
         except InputError as err:
             problems.extend(err.problems)
     if problems:
         raise InputError(problems)
-    r = _Reporter(exp.lines, exp.name)
+    r = Reporter(exp.lines, exp.name)
     for loaded_one in loaded.values():
         _check_outcomes(r, exp, loaded_one)
         _check_stored_dyads(r, exp, loaded_one)
@@ -72,7 +68,7 @@ def _load_variants(exp: Experiment, label: str, where: tuple) -> LoadedScenario:
 def _load(exp: Experiment, label: str, overrides: dict[str, Any], origins: Origins,
           where: tuple) -> LoadedScenario:
     try:
-        return load_scenario(exp.scenarios[label], overrides)
+        return load_scenario(exp.scenarios[label], overrides, folders=exp.folders)
     except InputError as err:
         raise InputError(_relocate(exp, err.problems, origins, where)) from None
 
@@ -100,7 +96,7 @@ def _check_lever_values(exp: Experiment, loaded: LoadedScenario) -> list[Problem
     """``levers.X.setting`` values must be options of lever X (checked here so the problem is
     reported where the experiment file names the value, not inside the scenario)."""
     levers = loaded.scenario.levers
-    r = _Reporter(exp.lines, exp.name)
+    r = Reporter(exp.lines, exp.name)
     for where, path, value in _written_values(exp):
         parts = path.split(".")
         if len(parts) == 3 and parts[0] == "levers" and parts[2] == "setting" \
@@ -132,18 +128,18 @@ def _relocate(exp: Experiment, problems: list[Problem], origins: Origins,
         target = next((w for path, w in origins.items()
                        if p.path == path or p.path.startswith(path + ".")), None)
         if p.line == 0 and target is not None:
-            out.append(Problem(*_line(exp.lines, tuple(map(str, target)), exp.name),
+            out.append(Problem(*line_of(exp.lines, tuple(map(str, target)), exp.name),
                                ".".join(map(str, target)), p.message))
         else:
             stay.append(p)
     if stay:
-        out.append(Problem(*_line(exp.lines, where, exp.name), ".".join(where),
+        out.append(Problem(*line_of(exp.lines, where, exp.name), ".".join(where),
                            "the scenario does not load with this experiment's settings "
                            "(see the problems in the scenario listed here)"))
     return out + stay
 
 
-def _check_outcomes(r: _Reporter, exp: Experiment, loaded: LoadedScenario) -> None:
+def _check_outcomes(r: Reporter, exp: Experiment, loaded: LoadedScenario) -> None:
     s = loaded.scenario
     dyads = all_dyads(loaded)
     sources = sorted({*s.actors, *(e.actor for e in s.events.values())})
@@ -173,7 +169,7 @@ def _check_outcomes(r: _Reporter, exp: Experiment, loaded: LoadedScenario) -> No
                 r.member((*base, "actions", i), action, actions, "action or scripted event")
 
 
-def _check_dyad(r: _Reporter, where: tuple, dyad: str, dyads: list[str]) -> None:
+def _check_dyad(r: Reporter, where: tuple, dyad: str, dyads: list[str]) -> None:
     if dyad in dyads:
         return
     left, sep, right = dyad.partition("-")
@@ -184,7 +180,7 @@ def _check_dyad(r: _Reporter, where: tuple, dyad: str, dyads: list[str]) -> None
     r.member(where, dyad, dyads, "dyad")
 
 
-def _check_stored_dyads(r: _Reporter, exp: Experiment, loaded: LoadedScenario) -> None:
+def _check_stored_dyads(r: Reporter, exp: Experiment, loaded: LoadedScenario) -> None:
     chosen = exp.file.output.dyads
     if isinstance(chosen, list):
         dyads = all_dyads(loaded)

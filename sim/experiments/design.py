@@ -16,11 +16,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from sim.errors import InputError, Problem
 from sim.experiments.schema import (
     Experiment,
     GridDesign,
@@ -31,8 +33,12 @@ from sim.experiments.schema import (
     SobolDesign,
     short_names,
 )
+from sim.scenario.yamlio import line_of
 
 DESIGN_STREAM = 0x5EED  # separates the design sample's random stream from the runs' seeds
+# An experiment's runs (design points x runs per point x scenarios) are listed before any runs:
+# a design too large for memory must be refused before it is built, not four minutes in.
+MAX_RUNS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,35 @@ class Task:
     @property
     def size(self) -> int:
         return len(self.runs)
+
+
+def design_points(exp: Experiment) -> int:
+    """How many points the design has in each scenario, computed without building them."""
+    design = exp.design
+    if isinstance(design, GridDesign):
+        return math.prod(len(levels) for levels in design.factors.values())
+    if isinstance(design, PointsDesign):
+        return len(design.points)
+    if isinstance(design, LatinHypercubeDesign):
+        return design.samples
+    factors = len(design.factors)
+    if isinstance(design, SobolDesign):  # Saltelli's scheme: N (2D + 2) or N (D + 2) rows
+        return design.samples * (2 * factors + 2 if design.second_order else factors + 2)
+    return design.trajectories * (factors + 1)  # Morris: D + 1 points per trajectory
+
+
+def check_size(exp: Experiment, runs: int, limit: int = MAX_RUNS) -> None:
+    """Refuse a design whose runs exceed ``limit``, before anything is built."""
+    points = design_points(exp)
+    scenarios = max(len(exp.scenarios), 1)
+    total = points * runs * scenarios
+    if total <= limit:
+        return
+    times = f" x {scenarios} scenarios" if scenarios > 1 else ""
+    raise InputError([Problem(*line_of(exp.lines, ("design",), exp.name), "design",
+                              f"{points:,} design points x {runs:,} runs{times} = {total:,} "
+                              f"runs; at most {limit:,} are allowed (fewer levels, samples or "
+                              f"runs, or raise the limit with --max-runs)")])
 
 
 def design_seed(master: int) -> int:

@@ -40,8 +40,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.ensemble import WorkersLost, default_workers
+    from sim.experiments.loader import load_experiment
     from sim.experiments.runner import run_experiment
-    from sim.experiments.schema import load_experiment
 
     if args.runs is not None and args.runs < 1:
         raise fail("--runs", "expected at least 1 run per design point")

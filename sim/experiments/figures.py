@@ -24,7 +24,7 @@ import pandas as pd
 from sim import __version__
 from sim.experiments import analysis
 from sim.experiments.design import DesignPoint
-from sim.experiments.schema import SAMPLED, Experiment, GridDesign, _same, short_names
+from sim.experiments.schema import SAMPLED, Experiment, GridDesign, same_value, short_names
 from sim.plots.style import OKABE_ITO, new_figure, slide_style
 
 MAX_POINTS_DRAWN = 40  # beyond this, distributions per point are unreadable; effects remain
@@ -225,7 +225,7 @@ def _level_means(ax: Any, exp: Experiment, points: list[DesignPoint], ok: pd.Dat
     levels = exp.design.factors[factor]
     means, lows, highs = [], [], []
     for j, level in enumerate(levels):
-        ids = [p.index for p in points if _same(p.values[factor], level)]
+        ids = [p.index for p in points if same_value(p.values[factor], level)]
         x = ok.loc[ok["point"].isin(ids), name].dropna().to_numpy(dtype=float)
         rng = analysis.rng_for(exp.file.seed, 9, k, j)
         low, high = analysis.mean_ci(x, exp.file.analysis.confidence,
@@ -371,7 +371,7 @@ def redraw_folder(path: Path) -> list[Path]:
     import json
 
     from sim.experiments.design import build_design
-    from sim.experiments.schema import load_experiment
+    from sim.experiments.loader import load_experiment
 
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     exp = load_experiment(manifest["experiment"]["path"])

@@ -25,7 +25,7 @@ from sim.experiments.schema import (
     LatinHypercubeDesign,
     MorrisDesign,
     SobolDesign,
-    _same,
+    same_value,
     short_names,
 )
 
@@ -100,7 +100,7 @@ def select_points(points: list[DesignPoint], selector: Any) -> list[int]:
     if isinstance(selector, str):
         return [p.index for p in points if selector in (p.name, p.scenario)]
     return [p.index for p in points
-            if all(p.scenario == v if k == "scenario" else _same(p.values.get(k), v)
+            if all(p.scenario == v if k == "scenario" else same_value(p.values.get(k), v)
                    for k, v in selector.items())]
 
 

@@ -1,16 +1,12 @@
-"""The experiment file format (``experiments/README.md``) as pydantic models, and its loading.
+"""The experiment file format (``experiments/README.md``) as pydantic models, and what the
+other modules compute from a validated file (factor levels, column names).
 
-An experiment file is read like a scenario: safe YAML with line numbers
-(:func:`sim.scenario.yamlio.read_yaml`), validated against these models with every problem
-located as ``file:line: path: expected`` and misspellings answered with a did-you-mean
-(:func:`sim.scenario.loader._validate`). The ``design`` and each outcome are dispatched on their
-``kind`` first, so that an error names the fields of *that* kind. Checks that need the scenario
+Loading and checking a file is :mod:`sim.experiments.loader`; checks that need the scenario
 (factor paths, dyads, actions, months) are in :mod:`sim.experiments.checks`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,11 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, create_model, model_validator
 
-from sim.errors import InputError, Problem
-from sim.scenario.checks import _Reporter
-from sim.scenario.loader import _did_you_mean, _validate
-from sim.scenario.schema import Id, Month, Strict
-from sim.scenario.yamlio import LineMap, read_yaml
+from sim.scenario.schema import Id, Month, Real, Seed, Strict, Whole
+from sim.scenario.yamlio import LineMap
 
 # A value a design may give to a scenario field (a lever setting, a parameter, a month...);
 # null empties an optional field (e.g. `negotiation.on_table: null`: no package on the table).
@@ -46,8 +39,8 @@ Levels = Annotated[list[Scalar], Field(min_length=1, max_length=1000), AfterVali
 class Range(Strict):
     """A continuous factor: sampled uniformly between ``low`` and ``high``."""
 
-    low: float
-    high: float
+    low: Real
+    high: Real
     integer: bool = False
 
     @model_validator(mode="after")
@@ -75,7 +68,7 @@ class LatinHypercubeDesign(Strict):
     """Latin hypercube sample of the ranges (McKay et al. 1979; scipy.stats.qmc)."""
 
     kind: Literal["latin_hypercube"]
-    samples: int = Field(ge=2, le=100_000)
+    samples: Whole = Field(ge=2, le=100_000)
     factors: dict[DottedPath, Range] = Field(min_length=1)
 
 
@@ -90,7 +83,7 @@ class SobolDesign(Strict):
     """Saltelli's scheme for Sobol' indices (Saltelli 2002; Saltelli et al. 2010; SALib)."""
 
     kind: Literal["sobol"]
-    samples: Annotated[int, Field(ge=2, le=65_536), AfterValidator(_power_of_two)]
+    samples: Annotated[Whole, Field(ge=2, le=65_536), AfterValidator(_power_of_two)]
     second_order: bool = False
     factors: dict[DottedPath, Range] = Field(min_length=2)
 
@@ -99,8 +92,8 @@ class MorrisDesign(Strict):
     """Morris elementary effects (Morris 1991; Campolongo et al. 2007; SALib)."""
 
     kind: Literal["morris"]
-    trajectories: int = Field(ge=2, le=10_000)
-    levels: int = Field(default=4, ge=2, le=32, multiple_of=2)
+    trajectories: Whole = Field(ge=2, le=10_000)
+    levels: Whole = Field(default=4, ge=2, le=32, multiple_of=2)
     factors: dict[DottedPath, Range] = Field(min_length=2)
 
 
@@ -188,7 +181,7 @@ class MonthsToFirstAgreement(_AgreementFilter):
 class AgreementSurvives(_AgreementFilter):
     kind: Literal["agreement_survives"]
     until: Month | None = None
-    for_months: int | None = Field(default=None, ge=1, le=1200)
+    for_months: Whole | None = Field(default=None, ge=1, le=1200)
     if_none: Literal["missing", "zero"] = "missing"
 
     @model_validator(mode="after")
@@ -240,13 +233,13 @@ class Comparison(Strict):
 
 
 class Analysis(Strict):
-    confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
-    resamples: int = Field(default=2000, ge=100, le=100_000)
+    confidence: Real = Field(default=0.95, gt=0.5, lt=1.0)
+    resamples: Whole = Field(default=2000, ge=100, le=100_000)
 
 
 class Output(Strict):
     dyads: Literal["key", "all", "none"] | list[str] = "key"
-    runs_per_part: int = Field(default=10, ge=1, le=100_000)
+    runs_per_part: Whole = Field(default=10, ge=1, le=100_000)
     figures: bool = True
 
 
@@ -255,8 +248,8 @@ class ExperimentFile(Strict):
     question: str = ""
     scenario: str | None = None
     scenarios: dict[Id, str] | None = Field(default=None, min_length=1)
-    runs: int = Field(ge=1, le=1_000_000)
-    seed: int = Field(ge=0, lt=2**32)
+    runs: Whole = Field(ge=1, le=1_000_000)
+    seed: Seed
     set: dict[DottedPath, Scalar] = {}
     design: dict[str, Any]
     outcomes: dict[Id, dict[str, Any]] = Field(min_length=1)
@@ -286,6 +279,7 @@ class Experiment:
     lines: LineMap = field(default_factory=dict)
     scenarios: dict[str, Path] = field(default_factory=dict)
     loaded: dict[str, Any] = field(default_factory=dict)  # label -> baseline LoadedScenario
+    folders: tuple[Path, ...] = ()  # folders the user named, whose YAML files scenarios may read
 
     @property
     def name(self) -> str:
@@ -321,142 +315,18 @@ def describe_outcome(spec: BaseModel) -> str:
     return ", ".join(x for x in (f"{words} {what}".strip(), window) if x)
 
 
-def load_experiment(path: str | Path, require_scenario: bool = True) -> Experiment:
-    """Read and validate an experiment file, and check it against its scenarios (see
-    :mod:`sim.experiments.checks`); raise InputError listing every problem found.
-
-    ``require_scenario=False`` admits a file without scenarios, for a plug-in Python model.
-    """
-    path = Path(path)
-    data, lines = read_yaml(path)
-    name = str(path)
-    if not isinstance(data, dict):
-        raise InputError([Problem(name, 1, "", "expected a mapping (title, scenario, runs, ...)")])
-    top = _validate(ExperimentFile, data, lines, name)
-    problems: list[Problem] = []
-    design = _typed(DESIGNS, top.design, lines, name, ("design",), problems)
-    outcomes = {key: _typed(OUTCOMES, spec, lines, name, ("outcomes", key), problems)
-                for key, spec in top.outcomes.items()}
-    if problems:
-        raise InputError(problems)
-    experiment = Experiment(file=top, design=design, outcomes=outcomes, path=path,
-                            sha256=hashlib.sha256(path.read_bytes()).hexdigest(), lines=lines)
-    experiment.scenarios = _scenario_paths(experiment, require_scenario)
-    problems = _check_structure(experiment)
-    if experiment.scenarios:
-        from sim.experiments.checks import check_against_scenarios
-
-        try:
-            experiment.loaded = check_against_scenarios(experiment)
-        except InputError as err:
-            problems += err.problems
-    if problems:
-        raise InputError(problems)
-    return experiment
-
-
-def _typed(kinds: dict[str, type[BaseModel]], data: Any, lines: LineMap, file: str,
-           prefix: tuple[str, ...], problems: list[Problem]) -> Any:
-    """Validate ``data`` against the model its ``kind`` names; collect located problems."""
-    where = _line(lines, prefix, file)
-    dotted = ".".join(prefix)
-    options = ", ".join(kinds)
-    if not isinstance(data, dict):
-        problems.append(Problem(*where, dotted, f"expected a mapping with a kind ({options})"))
-        return None
-    kind = data.get("kind")
-    if kind is None:
-        problems.append(Problem(*where, f"{dotted}.kind",
-                                f"required field is missing (one of: {options})"))
-        return None
-    if kind not in kinds:
-        hint = _did_you_mean(str(kind), list(kinds))
-        problems.append(Problem(*_line(lines, (*prefix, "kind"), file), f"{dotted}.kind",
-                                f"unknown kind {kind!r}{hint} (expected one of: {options})"))
-        return None
-    sub = {k[len(prefix):]: v for k, v in lines.items() if k[: len(prefix)] == prefix}
-    try:
-        return _validate(kinds[kind], data, sub, file)
-    except InputError as err:
-        problems.extend(Problem(p.file, p.line, ".".join(x for x in (dotted, p.path) if x),
-                                p.message) for p in err.problems)
-        return None
-
-
-def _line(lines: LineMap, key: tuple[str, ...], file: str) -> tuple[str, int]:
-    while key and key not in lines:
-        key = key[:-1]
-    return lines.get(key, (file, 1))
-
-
-def _scenario_paths(exp: Experiment, require: bool) -> dict[str, Path]:
-    """Scenario label -> path, relative to the experiment file's folder."""
-    f, base = exp.file, exp.path.parent
-    if f.scenario is not None:
-        return {Path(f.scenario).stem: base / f.scenario}
-    if f.scenarios:
-        return {label: base / p for label, p in f.scenarios.items()}
-    if require:
-        raise InputError([Problem(str(exp.path), 1, "scenario",
-                                  "required field is missing (or give `scenarios:`)")])
-    return {}
-
-
-def _check_structure(exp: Experiment) -> list[Problem]:
-    """Checks between parts of the file: comparisons name outcomes and design points that exist;
-    no path is both fixed (`set`) and varied (`design`)."""
-    r = _Reporter(exp.lines, exp.name)
-    for path in exp.factors:
-        if path in exp.file.set:
-            r.add(("set", path), "also varied by the design; set it in one place only")
-    columns = set(short_names(exp.factors).values()) | set(RESERVED_COLUMNS)
-    for name in exp.outcomes:
-        if name in columns:
-            r.add(("outcomes", name), "this name is taken by a factor or a fixed column of "
-                  "outcomes.csv; choose another")
-    for cid, comp in exp.file.comparisons.items():
-        base = ("comparisons", cid)
-        if exp.design.kind in SAMPLED:
-            r.add(base, f"comparisons need a grid or points design, not {exp.design.kind}")
-            continue
-        for j, name in enumerate(comp.outcomes):
-            r.member((*base, "outcomes", j), name, exp.outcomes, "outcome")
-        for side in ("a", "b"):
-            _check_selector(r, exp, (*base, side), getattr(comp, side))
-    return r.problems
-
-
-def _check_selector(r: _Reporter, exp: Experiment, where: tuple, selector: Any) -> None:
-    """A selector is a point name (points design), a scenario label, or factor values."""
-    if isinstance(selector, str):
-        names = [*exp.scenarios]
-        if isinstance(exp.design, PointsDesign):
-            names = [*exp.design.points, *names]
-        r.member(where, selector, names, "design point or scenario")
-        return
-    for key, value in selector.items():
-        if key == "scenario":
-            r.member((*where, key), str(value), exp.scenarios, "scenario")
-            continue
-        if not r.member((*where, key), key, exp.factors, "factor"):
-            continue
-        levels = factor_levels(exp, key)
-        if not any(_same(value, level) for level in levels):
-            r.member((*where, key), str(value), [str(v) for v in levels], f"value of {key}")
-
-
 def factor_levels(exp: Experiment, path: str) -> list[Any]:
     """The values a grid or points design gives a factor, in order of appearance."""
     if isinstance(exp.design, GridDesign):
         return list(exp.design.factors.get(path, []))
     levels: list[Any] = []
     for point in exp.design.points.values():
-        if path in point and not any(_same(point[path], v) for v in levels):
+        if path in point and not any(same_value(point[path], v) for v in levels):
             levels.append(point[path])
     return levels
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as design values: 0.1 == 0.1, 'envoy' == 'envoy', but True != 1."""
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b

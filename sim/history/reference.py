@@ -24,7 +24,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from sim.errors import InputError, Problem
-from sim.scenario.loader import _validate
+from sim.scenario.loader import validate_model
 from sim.scenario.schema import Id, Month, Strict
 from sim.scenario.yamlio import read_yaml
 
@@ -271,7 +271,7 @@ def load_reference(folder: Path | None = None, catalogue_actions: set[str] | Non
     data, lines = read_yaml(path)
     if not isinstance(data, dict):
         raise InputError([Problem(str(path), 1, "", "expected a mapping (dyad, windows, ...)")])
-    mapping = _validate(MappingFile, data, lines, str(path))
+    mapping = validate_model(MappingFile, data, lines, str(path))
     problems = mapping_problems(events, mapping, catalogue_actions, str(path),
                                 lambda key: lines.get(key, (str(path), 1))[1])
     if problems:

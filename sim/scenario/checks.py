@@ -15,24 +15,25 @@ from typing import Any
 
 from sim.errors import Problem
 from sim.scenario.schema import Bibliography, Catalogue, Scenario
-from sim.scenario.yamlio import LineMap
+from sim.scenario.yamlio import LineMap, line_of
 
 # Catalogue actions the negotiation mechanism looks up by tag.
-REQUIRED_TAGS = ("proposal", "signature", "consent", "refusal", "collapse")
+REQUIRED_TAGS = ("proposal", "signature", "consent", "refusal", "collapse", "rejection")
+IDLE_TAG = "idle"
 NOT_QUANTITIES = {"seed", "quad_class"}
 CITATION_RE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9\-]*)(#P(?P<para>\d+))?$")
 PARAGRAPH_RE = re.compile(r"^\[P(\d+)\]", re.MULTILINE)
 
 
-class _Reporter:
+class Reporter:
+    """Collects located problems: each blamed on the line of its path, or of the nearest
+    enclosing key read from a file."""
+
     def __init__(self, lines: LineMap, file: str):
         self.lines, self.file, self.problems = lines, file, []
 
     def add(self, path: tuple, message: str) -> None:
-        key = tuple(str(p) for p in path)
-        while key and key not in self.lines:
-            key = key[:-1]
-        where, line = self.lines.get(key, (self.file, 1))
+        where, line = line_of(self.lines, path, self.file)
         self.problems.append(Problem(where, line, ".".join(str(p) for p in path), message))
 
     def member(self, path: tuple, value: str, known: Iterable[str], what: str) -> bool:
@@ -53,7 +54,7 @@ def dyad_id(a: str, b: str) -> str:
 
 
 def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> list[Problem]:
-    r = _Reporter(lines, file)
+    r = Reporter(lines, file)
     actors, issues = list(s.actors), list(s.issues)
     states = [a for a, spec in s.actors.items() if spec.kind == "state"]
     groups = [a for a, spec in s.actors.items() if spec.kind == "group"]
@@ -72,6 +73,9 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
             r.add(("status_quo",), f"missing the status quo of issue {issue!r}")
     for i, action in enumerate(s.disabled_actions):
         r.member(("disabled_actions", i), action, cat.actions, "action")
+    _check_always_possible_action(r, s, cat)
+    for path, items in _id_lists(s):
+        _check_distinct(r, path, items)
     for gid, agreement in s.agreements.items():
         base = ("agreements", gid)
         for issue in agreement.terms:
@@ -87,14 +91,52 @@ def cross_references(s: Scenario, cat: Catalogue, lines: LineMap, file: str) -> 
     return r.problems
 
 
-def _check_meta(r: _Reporter, s: Scenario, actors: list[str]) -> None:
+def _id_lists(s: Scenario) -> list[tuple[tuple, list[str]]]:
+    """The lists of ids the model iterates over, where an id listed twice would count twice."""
+    lists = [(("meta", "key_dyads"), s.meta.key_dyads), (("meta", "trilateral"), s.meta.trilateral),
+             (("negotiation", "veto_players"), s.negotiation.veto_players),
+             (("negotiation", "issues"), s.negotiation.issues)]
+    lists += [(("actors", aid, "consent_of"), a.consent_of) for aid, a in s.actors.items()]
+    lists += [(("events", eid, "target"), e.target) for eid, e in s.events.items()]
+    lists += [(("agreements", gid, "signatories"), g.signatories)
+              for gid, g in s.agreements.items()]
+    return lists
+
+
+def _check_distinct(r: Reporter, path: tuple, items: list[str]) -> None:
+    seen: set[str] = set()
+    for i, item in enumerate(items):
+        if item in seen:
+            r.add((*path, i), f"{item!r} is listed twice (each may appear once)")
+        seen.add(item)
+
+
+def _check_always_possible_action(r: Reporter, s: Scenario, cat: Catalogue) -> None:
+    """Every actor needs a choice it can make in any month: an enabled action without a target
+    (no precondition of the month can rule it out), such as the one tagged 'idle'."""
+    free = [(aid, a) for aid, a in cat.actions.items()
+            if a.role == "choice" and a.target == "none" and aid not in s.disabled_actions]
+    stranded = [actor_id for actor_id, actor in s.actors.items()
+                if not any(actor.kind in a.actor_kinds and set(a.actor_tags) <= set(actor.tags)
+                           and (not a.preconditions.posture
+                                or actor.mediation in a.preconditions.posture)
+                           for _, a in free)]
+    if stranded:
+        idle = [aid for aid, a in cat.actions.items() if IDLE_TAG in a.tags]
+        hint = f" (such as {idle[0]!r})" if idle else ""
+        where = ("disabled_actions",) if s.disabled_actions else ("actors", stranded[0])
+        r.add(where, f"{', '.join(map(repr, stranded))} would have no action possible in every "
+                     f"month: enable a choice action with `target: none` open to them{hint}")
+
+
+def _check_meta(r: Reporter, s: Scenario, actors: list[str]) -> None:
     for i, dyad in enumerate(s.meta.key_dyads):
         _check_dyad_key(r, ("meta", "key_dyads", i), dyad, actors)
     for i, aid in enumerate(s.meta.trilateral):
         r.member(("meta", "trilateral", i), aid, actors, "actor")
 
 
-def _check_dyad_key(r: _Reporter, path: tuple, key: str, actors: list[str]) -> bool:
+def _check_dyad_key(r: Reporter, path: tuple, key: str, actors: list[str]) -> bool:
     parts = key.split("-")
     if len(parts) != 2 or parts[0] == parts[1]:
         r.add(path, f"expected two different actor ids joined by '-', got {key!r}")
@@ -201,7 +243,7 @@ def _check_negotiation(r, s, cat, actors, issues, states, groups) -> None:
 
 
 def catalogue_references(cat: Catalogue, s: Scenario, lines: LineMap, file: str) -> list[Problem]:
-    r = _Reporter(lines, file)
+    r = Reporter(lines, file)
     for aid, action in cat.actions.items():
         base = ("actions", aid)
         for issue in action.effects.status_quo:
@@ -220,7 +262,7 @@ def catalogue_references(cat: Catalogue, s: Scenario, lines: LineMap, file: str)
     return r.problems
 
 
-def _check_tie_template(r: _Reporter, cat: Catalogue, path: tuple, ref: str) -> None:
+def _check_tie_template(r: Reporter, cat: Catalogue, path: tuple, ref: str) -> None:
     name, _, direction = ref.partition(":")
     if not r.member(path, name, cat.ties, "tie"):
         return
@@ -240,7 +282,7 @@ def provenance(
 
     A number is covered by its own ``{value, source|assumption}`` form or else by the nearest
     enclosing mapping that carries ``source`` or ``assumption``."""
-    r = _Reporter(lines, file)
+    r = Reporter(lines, file)
     found: dict[str, str] = {}
     _walk(raw, (), None, found, r, bib)
     return found, r.problems
@@ -257,7 +299,7 @@ def _own_provenance(mapping: dict) -> str | None:
 Inherited = tuple[str, str] | None  # (provenance, the file that wrote it)
 
 
-def _walk(node: Any, path: tuple, inherited: Inherited, found: dict, r: _Reporter, bib) -> None:
+def _walk(node: Any, path: tuple, inherited: Inherited, found: dict, r: Reporter, bib) -> None:
     if isinstance(node, dict):
         own = _own_provenance(node)
         if own:
@@ -280,7 +322,7 @@ def _walk(node: Any, path: tuple, inherited: Inherited, found: dict, r: _Reporte
         _record(found, r, path, inherited)
 
 
-def _file_of(r: _Reporter, path: tuple) -> str:
+def _file_of(r: Reporter, path: tuple) -> str:
     return r.lines.get(tuple(str(p) for p in path), (r.file, 0))[0]
 
 
@@ -288,7 +330,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _record(found: dict, r: _Reporter, path: tuple, inherited: Inherited) -> None:
+def _record(found: dict, r: Reporter, path: tuple, inherited: Inherited) -> None:
     # a citation covers only numbers written in the same file (an extending file's source
     # must not vouch for its parent's numbers, nor the reverse)
     prov = inherited[0] if inherited and inherited[1] == _file_of(r, path) else None
@@ -299,7 +341,7 @@ def _record(found: dict, r: _Reporter, path: tuple, inherited: Inherited) -> Non
         found[".".join(path)] = prov
 
 
-def _check_provenance(r: _Reporter, path: tuple, mapping: dict, bib: Bibliography) -> None:
+def _check_provenance(r: Reporter, path: tuple, mapping: dict, bib: Bibliography) -> None:
     if "source" in mapping and "assumption" in mapping:
         r.add((*path, "source"), "give either `source` or `assumption`, not both")
     if isinstance(mapping.get("assumption"), str) and len(mapping["assumption"].split()) < 2:

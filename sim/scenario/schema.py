@@ -15,6 +15,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])(-\d{2})?$")
+# a run steps through every month from start to end: the horizon is bounded so that a typo in
+# a year (0000-01) cannot make a run that never ends
+MAX_MONTHS = 1200
 ID_RE = r"^[A-Za-z][A-Za-z0-9_+\-]*$"
 CAMEO_RE = r"^\d{2,4}$"
 TIE_REF_RE = r"^[a-z][a-z0-9_]*(:[A-Za-z][A-Za-z0-9_]*>[A-Za-z][A-Za-z0-9_]*)?$"
@@ -35,6 +38,13 @@ def _unwrap_cited(value: Any) -> Any:
     return value
 
 
+def _not_bool(value: Any) -> Any:
+    """YAML reads `true` as a boolean, which Python (and pydantic's lax mode) would take as 1."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, not true/false")
+    return value
+
+
 def _to_month(value: Any) -> Any:
     if isinstance(value, dt.date):
         return f"{value.year:04d}-{value.month:02d}"
@@ -43,6 +53,11 @@ def _to_month(value: Any) -> Any:
         if match:
             return f"{match.group(1)}-{match.group(2)}"
     raise ValueError("expected a month as YYYY-MM")
+
+
+def months_from(start: str, end: str) -> int:
+    """Months from one YYYY-MM to another (0 for the same month)."""
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
 
 
 def _strip_provenance(value: Any) -> Any:
@@ -58,6 +73,12 @@ Signed = Annotated[float, BeforeValidator(_unwrap_cited), Field(ge=-1.0, le=1.0)
 NonNeg = Annotated[float, BeforeValidator(_unwrap_cited), Field(ge=0.0, le=1000.0)]
 Positive = Annotated[float, BeforeValidator(_unwrap_cited), Field(gt=0.0, le=1000.0)]
 Goldstein = Annotated[float, BeforeValidator(_unwrap_cited), Field(ge=-10.0, le=10.0)]
+# a capability divides the coercion model's share of power: zero is not a capability
+Capability = Annotated[float, BeforeValidator(_unwrap_cited), Field(gt=0.0, le=1.0)]
+Whole = Annotated[int, BeforeValidator(_not_bool)]
+Real = Annotated[float, BeforeValidator(_not_bool)]
+Seed = Annotated[Whole, Field(ge=0, lt=2**32)]
+QuadClass = Annotated[Whole, Field(ge=0, le=4)]
 Month = Annotated[str, BeforeValidator(_to_month)]
 Id = Annotated[str, Field(pattern=ID_RE, max_length=40)]
 UnitMap = Annotated[dict[Id, Unit], BeforeValidator(_strip_provenance)]
@@ -88,7 +109,7 @@ class Meta(Strict):
     description: str = ""
     start: Month
     end: Month
-    seed: int = Field(ge=0, lt=2**32)
+    seed: Seed
     catalogue: str = "actions.yaml"
     sources: str = "sources.yaml"
     key_dyads: list[str] = []
@@ -98,6 +119,9 @@ class Meta(Strict):
     def _ordered(self) -> Meta:
         if self.end < self.start:
             raise ValueError(f"end {self.end} is before start {self.start}")
+        if months_from(self.start, self.end) >= MAX_MONTHS:
+            raise ValueError(f"{self.start} to {self.end} is more than {MAX_MONTHS} months "
+                             f"({MAX_MONTHS // 12} years), the longest run a scenario may ask for")
         return self
 
 
@@ -134,7 +158,7 @@ class Actor(Cited):
     kind: Kind
     colour: str | None = Field(default=None, pattern=r"^#[0-9A-Fa-f]{6}$")
     tags: list[Id] = []
-    capability: Unit
+    capability: Capability
     reciprocity: Unit
     risk: Signed = Field(description="risk attitude: -1 averse, 0 neutral, 1 acceptant")
     positions: dict[Id, Stance]
@@ -195,7 +219,7 @@ class ScriptedEvent(Cited):
     window_end: Month | None = None
     cameo: str = Field(pattern=CAMEO_RE)
     goldstein: Goldstein
-    quad_class: int = Field(ge=0, le=4)
+    quad_class: QuadClass
     effects: EventEffects = EventEffects()
 
     @model_validator(mode="before")
@@ -357,7 +381,7 @@ class Action(Cited):
     label: str
     cameo: str = Field(pattern=CAMEO_RE)
     goldstein: Goldstein
-    quad_class: int = Field(ge=0, le=4, description="0 none, 1-4 QuadClass")
+    quad_class: QuadClass = Field(description="0 none, 1-4 QuadClass")
     actor_kinds: list[Kind] = Field(min_length=1)
     actor_tags: list[Id] = []
     target_tags: list[Id] = []

@@ -13,6 +13,10 @@ from sim.errors import InputError, Problem
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="scenario YAML files (actions.yaml and sources.yaml are recognised)")
+    parser.add_argument("--data-dir", action="append", default=[], metavar="DIR",
+                        help="a folder whose YAML files scenarios may extend or name as their "
+                             "catalogue or sources (besides their own folder and the shipped "
+                             "scenarios); may be repeated")
 
 
 def summary(loaded) -> str:
@@ -36,14 +40,14 @@ def summary(loaded) -> str:
 def validate_support_file(path: Path, data: dict) -> str:
     """The catalogue (``ties`` and ``actions``) or the bibliography (``sources``) on its own."""
     from sim.scenario import checks
-    from sim.scenario.loader import _load_model
+    from sim.scenario.loader import load_model
     from sim.scenario.schema import Bibliography, Catalogue
 
     if "sources" in data:
-        bib, _, _ = _load_model(Bibliography, path)
+        bib, _, _ = load_model(Bibliography, path)
         return f"{path}: ok - bibliography of {len(bib.sources)} sources"
-    catalogue, raw, lines = _load_model(Catalogue, path)
-    bib, _, _ = _load_model(Bibliography, path.parent / "sources.yaml")
+    catalogue, raw, lines = load_model(Catalogue, path)
+    bib, _, _ = load_model(Bibliography, path.parent / "sources.yaml")
     found, problems = checks.provenance(raw, lines, bib, str(path))
     if problems:
         raise InputError(problems)
@@ -51,7 +55,7 @@ def validate_support_file(path: Path, data: dict) -> str:
             f"{len(catalogue.ties)} ties, {len(found)} numbers with provenance")
 
 
-def validate_one(name: str) -> str:
+def validate_one(name: str, folders: list[str] | None = None) -> str:
     from sim.scenario import load_scenario
     from sim.scenario.yamlio import read_yaml
 
@@ -60,14 +64,14 @@ def validate_one(name: str) -> str:
     if isinstance(data, dict) and "meta" not in data and "extends" not in data and (
             "actions" in data or "sources" in data):
         return validate_support_file(path, data)
-    return summary(load_scenario(path))
+    return summary(load_scenario(path, folders=folders or ()))
 
 
 def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
     for name in args.files:
         try:
-            print(validate_one(name))
+            print(validate_one(name, getattr(args, "data_dir", [])))
         except InputError as err:
             problems.extend(err.problems)
     if problems:
