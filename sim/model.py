@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import mesa
 import numpy as np
 
-from sim import negotiation, tension
+from sim import decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.decision import COMPONENTS, Decision, Option
@@ -66,14 +66,19 @@ class DisputeModel(mesa.Model):
         self.agent_by_id = {a.actor_id: a for a in self.actor_agents}
         self.veto_agents = [self.agent_by_id[v] for v in s.negotiation.veto_players]
         self.victims_agent = self.agent_by_id.get(s.negotiation.victims or "")
+        for k, agent in enumerate(self.actor_agents):
+            agent.index = k
         self.elections = self._election_calendar()
-        self._index_static_relations()
+        decision.compile_options(self)
+        self.month_options: decision.MonthOptions | None = None
         self.agreements = AgreementBook()
         self.next_proposal_month = 0
         self.last_ratification: list = []
         self.keep_decisions = keep_decisions
         self.decision_log: list[tuple[str, Decision, bool]] = []
-        self.usage: dict[tuple[str, str], float] = {}
+        # usage[i, a]: moving average of how often actor i took action a recently
+        self.usage = np.zeros((len(self.actor_agents), len(self.option_table.action_ids)))
+        self.action_index = {a: k for k, a in enumerate(self.option_table.action_ids)}
         # human players (sim.play, sim.classroom): their packages and answers to packages
         self.advice: dict[tuple[str, str], Decision] = {}
         self.player_package: tuple[str, dict[str, float], bool] | None = None
@@ -107,27 +112,10 @@ class DisputeModel(mesa.Model):
         return any(0 <= months_between(self.month, m) <= window
                    for m in self.elections.get(actor, ()))
 
-    def _index_static_relations(self) -> None:
-        """Alliances and rivalries do not change during a run: look them up once."""
-        w = self.world
-        n = len(w.actors)
-        self.allied = w.alliance.tolist()
-        self.adverse = w.adversary.tolist()
-        self.patrons = [[[p for p in range(n) if p not in (i, j) and self.allied[i][p]
-                          and self.allied[j][p]] for j in range(n)] for i in range(n)]
-        self.share_adversary = [[bool(np.any(w.adversary[i] & w.adversary[j])) for j in range(n)]
-                                for i in range(n)]
-
     def snapshot(self) -> None:
-        """Plain-float copies of the state the month's decisions read (fast scalar access)."""
-        w = self.world
-        self.snap_tension = w.tension.tolist()
-        self.snap_received = w.received.tolist()
-        self.snap_given = w.given.tolist()
-        self.snap_threat = w.threat.tolist()
-        self.snap_approval = w.approval.tolist()
-        self.snap_election = {a.actor_id: self.election_ahead(a.actor_id)
-                              for a in self.actor_agents}
+        """Mark the world as changed: the month's options are computed afresh from it the next
+        time an actor decides (after the scripted events, or after a classroom inject)."""
+        self.month_options = None
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -173,8 +161,9 @@ class DisputeModel(mesa.Model):
         negotiation.agreements_step(self)
         p = self.params
         goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
-                                             p.cooperation_gain, p.relaxation)
-        tension.update_memories(self.world, self.impacts, p.memory)
+                                             p.cooperation_gain, p.relaxation, p.cross_effect)
+        tension.update_memories(self.world, self.impacts, p.memory,
+                                p.security_cooperation_threat)
         w = self.world
         w.approval += p.approval_relaxation * (w.approval_base - w.approval)
         self._fade_transient_shifts()
@@ -215,13 +204,14 @@ class DisputeModel(mesa.Model):
     def freshness(self, actor: str, action_id: str) -> float:
         """Repeating an act adds less each time: its effects on the status quo are scaled by
         one minus a moving average of how often the actor took it recently."""
-        return 1.0 - self.usage.get((actor, action_id), 0.0)
+        return 1.0 - self.usage[self.agent_by_id[actor].index, self.action_index[action_id]]
 
     def _update_usage(self) -> None:
         memory = self.params.memory
-        taken = self.month_acts
-        for key in set(self.usage) | taken:
-            self.usage[key] = memory * self.usage.get(key, 0.0) + (1.0 - memory) * (key in taken)
+        taken = np.zeros(self.usage.shape, dtype=bool)
+        for actor, action_id in self.month_acts:
+            taken[self.agent_by_id[actor].index, self.action_index[action_id]] = True
+        self.usage = memory * self.usage + (1.0 - memory) * taken
 
     def record_decision(self, decision: Decision, negotiation: bool = False) -> None:
         if self.keep_decisions:

@@ -27,13 +27,12 @@ from sim.agreements import (
     monthly_hazard,
 )
 from sim.bargaining import bargaining_round
-from sim.decision import COMPONENTS, Decision, Option, logit_probabilities, spatial_gain
+from sim.decision import COMPONENTS, Decision, Option
+from sim.utility import logit_probabilities, spatial_gain
 
 if TYPE_CHECKING:
     from sim.agents import ActorAgent
     from sim.model import DisputeModel
-
-REPROPOSAL_DELAY = 6  # months before a rejected or unratified package is tabled again
 
 
 def bargaining_step(model: DisputeModel) -> None:
@@ -108,7 +107,7 @@ def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndar
                    if others else 0.0)
     values = dict.fromkeys(COMPONENTS, 0.0)
     values.update(position=p.weight_position * position, domestic=p.weight_domestic * domestic,
-                  alliance=p.weight_alliance * 0.5 * alliance,
+                  alliance=p.weight_alliance * p.ally_deal_pressure * alliance,
                   reciprocity=p.weight_reciprocity * reciprocity, cost=-p.acceptance_margin)
     return np.array([values[k] for k in COMPONENTS])
 
@@ -166,7 +165,7 @@ def negotiation_step(model: DisputeModel) -> None:
     if _accepted_by_all(model, terms, included, proposer) and _ratified(model, terms, included):
         sign(model, terms, included)
     else:
-        model.next_proposal_month = model.month_index + REPROPOSAL_DELAY
+        model.next_proposal_month = model.month_index + model.params.reproposal_delay
 
 
 def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
@@ -220,7 +219,7 @@ def _ratified(model: DisputeModel, terms: np.ndarray, included: bool) -> bool:
         audience = agent.opinion.audience if agent.opinion else 0.0
         prob = ratification.ratification_probability(audience, opposition, refusal,
                                                      p.ratification_threshold,
-                                                     p.ratification_steepness)
+                                                     p.ratification_steepness, p.refusal_weight)
         ok = bool(model.rng.random() < prob)
         results.append(ratification.Ratification(agent.actor_id, opposition, refusal, prob, ok))
     model.last_ratification = results
@@ -237,7 +236,8 @@ def victims_refusal(model: DisputeModel, group_id: str, after: np.ndarray, inclu
     group = model.agent_by_id[group_id]
     p = model.params
     return ratification.refusal_share(group.ideal, group.salience, model.world.status_quo, after,
-                                      included, p.refusal_sensitivity, p.refusal_offset)
+                                      included, p.refusal_sensitivity, p.refusal_offset,
+                                      p.inclusion_refusal_factor)
 
 
 def _terms_note(model: DisputeModel, terms: np.ndarray, included: bool) -> str:

@@ -178,6 +178,7 @@ def test_pyongyang_answers_its_adversaries_alignment(history):
     calm = sum(components(model, "PRK", "missile_test", "JPN").values())
     w = model.world
     summit = Impact(w.index["KOR"], (w.index["JPN"],), 8.0, 1, security_cooperation=True)
-    update_memories(w, [summit], model.params.memory)
+    update_memories(w, [summit], model.params.memory,
+                    model.params.security_cooperation_threat)
     model.snapshot()
     assert sum(components(model, "PRK", "missile_test", "JPN").values()) > calm
