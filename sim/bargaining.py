@@ -458,3 +458,63 @@ def run_rounds(
         rounds=results,
         forecast=weighted_mean(capability, history[-1], salience),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation's fast path
+# ---------------------------------------------------------------------------------------------
+
+
+def bargaining_positions(
+    capability: FloatArray,
+    position: FloatArray,
+    salience: FloatArray,
+    mistrust: FloatArray,
+    risk: FloatArray,
+    position_range: tuple[float, float] = (0.0, 1.0),
+) -> FloatArray:
+    """The positions after one round, as :func:`bargaining_round` computes them (bit for bit)
+    with ``q = 1`` and given risk attitudes, for all dimensions at once and without the
+    summaries (mean, median, outcomes) the simulation does not read.
+
+    ``position`` and ``salience`` are ``(n, d)``; ``mistrust`` is ``(n, n)``. With ``q = 1``
+    the no-challenge utility is the status quo's, so the weighted mean is not needed.
+    """
+    c, x, s = capability, position, salience
+    n = len(c)
+    lo, hi = position_range
+    span = hi - lo
+    m = np.clip(mistrust, 0.0, 1.0)
+    moving = ~np.all(x == x[0], axis=0)
+    if span <= 0 or not moving.any():
+        return x.copy()
+    r = risk_from_attitude(risk)[:, None, None]
+    gap = x[:, None, :] - x[None, :, :]  # gap[i, j] = x_i - x_j
+    d = np.abs(gap) / span
+    votes = (c[:, None] * s)[:, None, None, :] * (d[:, None, :, :] - d[:, :, None, :])
+    mass = np.abs(votes).sum(axis=0)
+    backing = np.clip(votes, 0.0, None).sum(axis=0)
+    p = np.divide(backing, mass, out=np.full_like(mass, 0.5), where=mass > 0)
+
+    def util(base):
+        return 2.0 - 4.0 * np.clip(base, 0.0, 1.0) ** r
+
+    u_s, u_f = util(0.5 - 0.5 * d), util(0.5 + 0.5 * d)
+    challenge = s[None, :, :] * (p * u_s + (1 - p) * u_f) + (1 - s[None, :, :]) * u_s
+    eu = challenge - util(0.5)
+    eu[np.arange(n), np.arange(n), :] = 0.0
+    answer = eu.transpose(1, 0, 2)  # answer[i, j] = EU(j, i): the receiver's own stake
+    credible = (gap != 0.0) & (eu > 0.0)  # i challenges j (never itself: gap is 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.where(answer > 0, p,
+                            np.where(np.abs(answer) < eu, np.abs(answer) / eu, 1.0))
+    move = fraction * gap  # move[i, j]: j's move toward x_i if it takes i's offer
+    size = np.where(credible, np.abs(move), np.inf)
+    best = np.argmin(size, axis=0)  # (n, d): the smallest move each receiver is offered
+    cols = np.arange(x.shape[1])[None, :]
+    rows = np.arange(n)[:, None]
+    chosen = move[best, rows, cols]
+    trust = 1.0 - m[rows, best]
+    offered = np.isfinite(size[best, rows, cols])
+    new_x = np.where(offered, x + trust * chosen, x)
+    return np.where(moving, np.clip(new_x, lo, hi), x)

@@ -96,6 +96,8 @@ class ActorTraits:
         self.alliance_pressure = np.array([a.alliance_pressure for a in agents], dtype=float)
         self.is_state = np.array([a.kind == "state" for a in agents])
         cap = np.array([a.capability for a in agents], dtype=float)
+        self.capability = cap
+        self.risk = np.array([a.risk for a in agents], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.capability_share = cap[:, None] / (cap[:, None] + cap[None, :])
         self.hostility = np.array([[a.hostility.get(w.actors[j], 0.0) for j in range(n)]

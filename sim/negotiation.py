@@ -26,7 +26,7 @@ from sim.agreements import (
     hazard_terms,
     monthly_hazard,
 )
-from sim.bargaining import bargaining_round
+from sim.bargaining import bargaining_positions
 from sim.decision import COMPONENTS, Decision, Option
 from sim.utility import logit_probabilities, spatial_gain
 
@@ -38,16 +38,15 @@ if TYPE_CHECKING:
 def bargaining_step(model: DisputeModel) -> None:
     idx = model.negotiation_issue_idx
     agents = model.actor_agents
-    c = np.array([a.capability for a in agents])
     x = np.array([a.negotiating[idx] for a in agents])
     s = np.array([a.salience[idx] for a in agents])
-    risk = np.array([a.risk for a in agents])
-    result = bargaining_round(c, x, s, mistrust=model.world.tension, position_range=(0.0, 1.0),
-                              risk=risk)
+    ideal = np.array([a.ideal[idx] for a in agents])
+    new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
+                               model.traits.risk)
     p = model.params
-    for agent, old, new in zip(agents, x, np.asarray(result.position), strict=True):
-        moved = old + p.bargaining_rate * (new - old) + p.position_anchor * (agent.ideal[idx] - old)
-        agent.negotiating[idx] = np.clip(moved, 0.0, 1.0)
+    moved = np.clip(x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x), 0.0, 1.0)
+    for agent, row in zip(agents, moved, strict=True):
+        agent.negotiating[idx] = row
 
 
 def veto_distance(model: DisputeModel) -> float:
