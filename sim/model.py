@@ -22,6 +22,7 @@ from sim import decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.decision import COMPONENTS, Decision, Option
+from sim.utility import round_decimal
 from sim.scenario import LoadedScenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.world import build_world, month_range, months_between
@@ -86,10 +87,13 @@ class DisputeModel(mesa.Model):
         self.impacts: list[tension.Impact] = []
         self.month_events: list[int] = []  # QuadClass of each act this month
         self.month_acts: set[tuple[str, str]] = set()  # (actor, action) taken this month
-        self.rows_trajectories: list[tuple] = []
-        self.rows_indices: list[tuple] = []
         self.rows_events: list[tuple] = []
-        self.rows_status_quo: list[tuple] = []
+        self._index_dyads()
+        self.collected: list[tuple] = []  # the raw values of each month, see _collect
+        self.rows_done = 0
+        self._trajectories: list[tuple] = []
+        self._indices: list[tuple] = []
+        self._status_quo: list[tuple] = []
         self._update_administrations()
         self._load_initial_agreements()
         self.running = True
@@ -116,6 +120,24 @@ class DisputeModel(mesa.Model):
         """Mark the world as changed: the month's options are computed afresh from it the next
         time an actor decides (after the scripted events, or after a classroom inject)."""
         self.month_options = None
+
+    def _index_dyads(self) -> None:
+        """The pairs the tables report, in their order, and those the indices average."""
+        w = self.world
+        n = len(w.actors)
+        self.dyad_i, self.dyad_j = np.triu_indices(n, 1)
+        self.dyad_names = [w.dyad_name(i, j) for i, j in zip(self.dyad_i, self.dyad_j,
+                                                                 strict=True)]
+        self.dyad_number = {}
+        for k, (i, j) in enumerate(zip(self.dyad_i, self.dyad_j, strict=True)):
+            self.dyad_number[(w.actors[i], w.actors[j])] = k
+            self.dyad_number[(w.actors[j], w.actors[i])] = k
+        states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
+        self.state_pairs = tuple(np.array(v, dtype=np.intp) for v in zip(
+            *[(i, j) for i in states for j in states if i < j])) or (np.array([], dtype=np.intp),) * 2
+        tri = [w.index[a] for a in self.stage.meta.trilateral if a in w.index]
+        self.trilateral_pairs = tuple(np.array(v, dtype=np.intp) for v in zip(
+            *[(i, j) for i in tri for j in tri if i < j])) or (np.array([], dtype=np.intp),) * 2
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -326,29 +348,73 @@ class DisputeModel(mesa.Model):
     # --- data -----------------------------------------------------------------------------
 
     def _collect(self, goldstein: np.ndarray) -> None:
-        w, month = self.world, self.month
-        for i, j in w.dyads():
-            ties = ";".join(f"{t[0]}:{t[1]}>{t[2]}" if w.tie_directed[t[0]] else t[0]
-                            for t in w.ties_between(w.actors[i], w.actors[j]))
-            self.rows_trajectories.append((month, w.dyad_name(i, j), round(w.tension[i, j], 6),
-                                           round(w.cooperation[i, j], 6),
-                                           round(goldstein[i, j], 6), ties))
-        self.rows_status_quo.extend((month, issue, round(float(v), 6))
-                                    for issue, v in zip(w.issues, w.status_quo, strict=True))
-        self.rows_indices.append((month, *self.regional_indices(),
-                                  len(self.agreements.in_force()),
-                                  sum(1 for q in self.month_events if q == 4)))
+        """Keep the month's values; the rows are built (and rounded) when they are read."""
+        w = self.world
+        i, j = self.dyad_i, self.dyad_j
+        self.collected.append((self.month, w.tension[i, j], w.cooperation[i, j], goldstein[i, j],
+                               self.tie_labels(), w.status_quo.copy(), self.regional_raw(),
+                               len(self.agreements.in_force()),
+                               sum(1 for q in self.month_events if q == 4)))
+
+    def tie_labels(self) -> list[str]:
+        """The ties in force between each pair, as the trajectories table writes them."""
+        w = self.world
+        labels: list[list[str]] = [[] for _ in self.dyad_names]
+        for name, a, b in sorted(w.ties):
+            k = self.dyad_number.get((a, b)) if a in w.index and b in w.index else None
+            if k is not None:
+                labels[k].append(f"{name}:{a}>{b}" if w.tie_directed[name] else name)
+        return [";".join(parts) for parts in labels]
+
+    def regional_raw(self) -> tuple[float, float]:
+        w = self.world
+        si, sj = self.state_pairs
+        regional = float(np.mean(w.tension[si, sj])) if len(si) else 0.0
+        ti, tj = self.trilateral_pairs
+        cohesion = (float(np.mean((w.cooperation[ti, tj] - w.tension[ti, tj] + 1.0) / 2.0))
+                    if len(ti) else 0.0)
+        return regional, cohesion
 
     def regional_indices(self) -> tuple[float, float]:
-        w = self.world
-        states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
-        pairs = [(i, j) for i in states for j in states if i < j]
-        regional = float(np.mean([w.tension[i, j] for i, j in pairs])) if pairs else 0.0
-        tri = [w.index[a] for a in self.stage.meta.trilateral if a in w.index]
-        tri_pairs = [(i, j) for i in tri for j in tri if i < j]
-        cohesion = (float(np.mean([(w.cooperation[i, j] - w.tension[i, j] + 1.0) / 2.0
-                                   for i, j in tri_pairs])) if tri_pairs else 0.0)
+        """Mean tension among the states and the trilateral partners' cohesion, rounded."""
+        regional, cohesion = self.regional_raw()
         return round(regional, 6), round(cohesion, 6)
+
+    def _rows(self) -> None:
+        """Turn the months collected since the last read into table rows, rounding once."""
+        fresh = self.collected[self.rows_done:]
+        if not fresh:
+            return
+        self.rows_done = len(self.collected)
+        k = len(self.dyad_names)
+        values = np.stack([np.concatenate(m[1:4]) for m in fresh])
+        values = np.round(values, 6).tolist()  # numpy's rounding, as the rows always had
+        status = round_decimal(np.stack([m[5] for m in fresh]).ravel())
+        indices = round_decimal(np.array([m[6] for m in fresh]).ravel())
+        n_issues = len(self.world.issues)
+        for x, (month, *_rest, ties, _sq, _idx, in_force, material) in enumerate(fresh):
+            v = values[x]
+            self._trajectories.extend(
+                (month, name, v[d], v[k + d], v[2 * k + d], ties[d])
+                for d, name in enumerate(self.dyad_names))
+            self._status_quo.extend(
+                (month, issue, status[x * n_issues + q]) for q, issue in enumerate(self.world.issues))
+            self._indices.append((month, indices[2 * x], indices[2 * x + 1], in_force, material))
+
+    @property
+    def rows_trajectories(self) -> list[tuple]:
+        self._rows()
+        return self._trajectories
+
+    @property
+    def rows_indices(self) -> list[tuple]:
+        self._rows()
+        return self._indices
+
+    @property
+    def rows_status_quo(self) -> list[tuple]:
+        self._rows()
+        return self._status_quo
 
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,

@@ -64,3 +64,17 @@ def logit_draw(rng: np.random.Generator, probabilities: np.ndarray) -> int:
 
 def logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(min(x, 60.0), -60.0)))
+
+
+def round_decimal(values: np.ndarray, digits: int = 6) -> list[float]:
+    """``[round(float(v), digits) for v in values]`` (Python's correctly rounded decimal
+    rounding) in a few array operations: the scaled value's nearest integer is the answer
+    except within a hair of a half, where Python's own rounding decides."""
+    scale = 10.0 ** digits
+    y = values * scale
+    out = (np.rint(y) / scale).tolist()
+    fraction = np.abs(y - np.trunc(y))
+    unsure = ~(np.abs(fraction - 0.5) >= 1e-6) | ~(np.abs(y) < 1e9)
+    for k in np.flatnonzero(unsure):
+        out[k] = round(float(values[k]), digits)
+    return out
