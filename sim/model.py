@@ -22,9 +22,9 @@ from sim import decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.decision import COMPONENTS, Decision, Option
-from sim.utility import round_decimal
 from sim.scenario import LoadedScenario
 from sim.scenario.checks import REQUIRED_TAGS
+from sim.utility import round_decimal
 from sim.world import build_world, month_range, months_between
 
 EVENT_COLUMNS = ("month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
@@ -133,11 +133,9 @@ class DisputeModel(mesa.Model):
             self.dyad_number[(w.actors[i], w.actors[j])] = k
             self.dyad_number[(w.actors[j], w.actors[i])] = k
         states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
-        self.state_pairs = tuple(np.array(v, dtype=np.intp) for v in zip(
-            *[(i, j) for i in states for j in states if i < j])) or (np.array([], dtype=np.intp),) * 2
-        tri = [w.index[a] for a in self.stage.meta.trilateral if a in w.index]
-        self.trilateral_pairs = tuple(np.array(v, dtype=np.intp) for v in zip(
-            *[(i, j) for i in tri for j in tri if i < j])) or (np.array([], dtype=np.intp),) * 2
+        self.state_pairs = pairs_among(states)
+        self.trilateral_pairs = pairs_among([w.index[a] for a in self.stage.meta.trilateral
+                                             if a in w.index])
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -397,8 +395,8 @@ class DisputeModel(mesa.Model):
             self._trajectories.extend(
                 (month, name, v[d], v[k + d], v[2 * k + d], ties[d])
                 for d, name in enumerate(self.dyad_names))
-            self._status_quo.extend(
-                (month, issue, status[x * n_issues + q]) for q, issue in enumerate(self.world.issues))
+            self._status_quo.extend((month, issue, status[x * n_issues + q])
+                                    for q, issue in enumerate(self.world.issues))
             self._indices.append((month, indices[2 * x], indices[2 * x + 1], in_force, material))
 
     @property
@@ -419,6 +417,13 @@ class DisputeModel(mesa.Model):
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
                          self.agreements.all, self.rows_status_quo)
+
+
+def pairs_among(members: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays (i, j) of every pair i < j of the members, for fancy indexing."""
+    pairs = [(i, j) for i in members for j in members if i < j]
+    return (np.array([i for i, _ in pairs], dtype=np.intp),
+            np.array([j for _, j in pairs], dtype=np.intp))
 
 
 def simulate(loaded: LoadedScenario, seed: int, keep_decisions: bool = False) -> DisputeModel:
