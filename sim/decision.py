@@ -116,10 +116,50 @@ class ActorTraits:
         self.share_adversary = (w.adversary.astype(int) @ w.adversary.astype(int).T) > 0
 
 
+class OptionConstants:
+    """Every part of the options' utilities that does not change during a run (the act, its
+    targets, the actors' traits and the scenario's parameters), computed once per option with
+    the same operations, in the same order, as the monthly formulas they stand in for."""
+
+    def __init__(self, table: OptionTable, traits: ActorTraits, params):
+        t, p, a = table, params, table.actor
+        one, two = t.n_targets >= 1, t.n_targets == 2
+        self.one, self.two = one, two
+        self.g = t.goldstein / 10.0
+        self.minus_g = -self.g
+        self.reciprocity = traits.reciprocity[a] * self.g
+        self.targets = np.maximum(t.n_targets, 1)
+        self.dislike = (np.where(one, traits.hostility[a, t.t0], 0.0)
+                        + np.where(two, traits.hostility[a, t.t1], 0.0))
+        self.approval = p.approval_weight * t.approval
+        self.audience = traits.audience[a]
+        self.has_opinion = traits.has_opinion[a]
+        cooperative = p.ally_cooperation_share * positive_part(self.g)
+        self.cooperative = cooperative
+        self.own_pressure = traits.alliance_pressure[a]
+        value = np.zeros(len(a))
+        pressure = cooperative - positive_part(-self.g)
+        for slot in range(traits.patron_pressure.shape[2]):
+            value = value + traits.patron_pressure[a, t.t0, slot] * pressure
+        self.ally_pressure = np.where(t.n_targets == 1, value, 0.0)
+        self.mediation_scale = -p.mediation_gain
+        self.hostility = positive_part(-t.goldstein / 10.0)
+        self.quarrel = [one & traits.share_adversary[a, t.t0], two & traits.share_adversary[a, t.t1]]
+        self.cost = p.weight_cost * -(t.cost + p.attention_cost)
+        self.disposition = traits.inclination[a, t.action]
+        self.coerces = t.coercion | t.lifts_coercion
+        self.both = bool((t.coercion & t.lifts_coercion).any())
+        self.share = [np.where(one & traits.is_state[t.t0], traits.capability_share[a, t.t0], 0.0),
+                      np.where(two & traits.is_state[t.t1], traits.capability_share[a, t.t1], 0.0)]
+        self.yields = [one & traits.is_state[t.t0], two & traits.is_state[t.t1]]
+        self.rows = (a[:, None], t.slot_issue)
+
+
 def compile_options(model: DisputeModel) -> None:
-    """Compile the run's option table and the actors' traits (once per run)."""
+    """Compile the run's option table, the actors' traits and the options' constant parts."""
     model.option_table = OptionTable(model)
     model.traits = ActorTraits(model, model.option_table)
+    model.option_constants = OptionConstants(model.option_table, model.traits, model.params)
 
 
 # --- feasibility --------------------------------------------------------------------------------
@@ -164,137 +204,122 @@ def feasible_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
 
 def option_components(model: DisputeModel) -> np.ndarray:
     """The weighted utility components of every candidate (zeros for doing nothing)."""
-    t, traits, p, w = model.option_table, model.traits, model.params, model.world
-    a, t0, t1 = t.actor, t.t0, t.t1
-    one, two = t.n_targets >= 1, t.n_targets == 2
+    t, k, p, w = model.option_table, model.option_constants, model.params, model.world
+    a = t.actor
     agents = model.actor_agents
     ideal = np.array([ag.ideal for ag in agents])
     salience = np.array([ag.salience for ag in agents])
     sq = w.status_quo
     freshness = 1.0 - model.usage[a, t.action]
-    g = t.goldstein / 10.0
 
     # position: the realised shift of each issue the act touches (the status quo stays in
     # [0, 1]) and, for coercion, the concession the actor expects to win
     before = sq[t.slot_issue]
     shift = unit_clip(before + freshness[:, None] * t.slot_delta) - before
-    ideal_s, salience_s = ideal[a[:, None], t.slot_issue], salience[a[:, None], t.slot_issue]
-    position = slot_gain(ideal_s, salience_s, before, shift)
-    position = np.where(t.coercion, position + concessions(model, freshness), position)
-    position = np.where(t.lifts_coercion, position - concessions(model, np.ones(len(a))),
-                        position)
+    salience_s = salience[k.rows]
+    position = slot_gain(ideal[k.rows], salience_s, before, shift)
+    position = with_concessions(model, position, freshness, ideal, salience)
 
     # reciprocity: what the actor received from its targets minus what it already answered
     balance_matrix = w.received - w.given
-    balance = np.where(one, balance_matrix[a, t0], 0.0) + np.where(two, balance_matrix[a, t1], 0.0)
-    balance = balance / np.maximum(t.n_targets, 1)
-    reciprocity = traits.reciprocity[a] * g * balance
+    balance = (np.where(k.one, balance_matrix[a, t.t0], 0.0)
+               + np.where(k.two, balance_matrix[a, t.t1], 0.0))
+    reciprocity = k.reciprocity * (balance / k.targets)
 
-    domestic = _domestic(model, ideal, salience, freshness, g, shift)
-    alliance = _alliance(model, g)
-    threat = _threat(model, freshness, g)
-    cost = -(t.cost + p.attention_cost)
-    disposition = traits.inclination[a, t.action]
+    domestic = _domestic(model, salience_s, freshness, before, shift)
+    alliance = np.where(k.two, k.own_pressure * (
+        w.tension[t.t0, t.t1] * k.mediation_scale * t.pair_tension + k.cooperative),
+        k.ally_pressure)
+    threat = _threat(model, freshness)
     components = np.stack([
         p.weight_position * position,
         p.weight_reciprocity * reciprocity,
         p.weight_domestic * domestic,
         p.weight_alliance * alliance,
         p.weight_threat * threat,
-        p.weight_cost * cost,
-        disposition,
+        k.cost,
+        k.disposition,
     ], axis=1)
     components[t.idle] = 0.0
     return components
 
 
-def concessions(model: DisputeModel, scale: np.ndarray) -> np.ndarray:
+def with_concessions(model: DisputeModel, position: np.ndarray, freshness: np.ndarray,
+                     ideal: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """Add what a coercer expects to win from its targets; lifting a coercive measure gives
+    up the concession it was meant to win (at full strength)."""
+    t, k = model.option_table, model.option_constants
+    if k.both:  # an act that both coerces and lifts coercion: the two terms in turn
+        position = np.where(t.coercion, position + concessions(model, freshness, ideal,
+                                                               salience), position)
+        return np.where(t.lifts_coercion, position - concessions(
+            model, np.ones(len(position)), ideal, salience), position)
+    conceded = concessions(model, np.where(t.coercion, freshness, 1.0), ideal, salience)
+    return np.where(t.coercion, position + conceded,
+                    np.where(t.lifts_coercion, position - conceded, position))
+
+
+def concessions(model: DisputeModel, scale: np.ndarray, ideal: np.ndarray,
+                salience: np.ndarray) -> np.ndarray:
     """What a coercer expects to win from its targets (summed over them): each state target
     yields part of the way on the issue where the coercer's salience-weighted disagreement with
     the status quo is largest (coercive diplomacy: Schelling 1966; George 1991). The share
     yielded grows with the coercer's share of the pair's capability. It is an expectation
     only: the target decides for itself."""
-    t, traits, w = model.option_table, model.traits, model.world
-    sq = w.status_quo
-    agents = model.actor_agents
-    ideal = np.array([ag.ideal for ag in agents])
-    salience = np.array([ag.salience for ag in agents])
+    t, k = model.option_table, model.option_constants
+    sq = model.world.status_quo
     worst = np.argmax(salience * np.abs(ideal - sq), axis=1)
-    rows = np.arange(len(agents))
-    gap = ideal[rows, worst] - sq[worst]
+    rows = np.arange(len(ideal))
+    gap = (ideal[rows, worst] - sq[worst])[t.actor]
     before = (sq[worst] - ideal[rows, worst])[t.actor]
     weight = salience[rows, worst][t.actor]
     base = scale * model.params.coercion_yield
     total = np.zeros(len(t.actor))
-    for slot, present in ((t.t0, t.n_targets >= 1), (t.t1, t.n_targets == 2)):
-        shift = base * traits.capability_share[t.actor, slot] * gap[t.actor]
-        after = before + shift
+    for share, yields in zip(k.share, k.yields, strict=True):
+        after = before + base * share * gap
         gain = 0.0 + weight * (before * before - after * after)
-        total = total + np.where(present & traits.is_state[slot], gain, 0.0)
+        total = total + np.where(yields, gain, 0.0)
     return total
 
 
-def _domestic(model: DisputeModel, ideal: np.ndarray, salience: np.ndarray,
-              freshness: np.ndarray, g: np.ndarray, shift: np.ndarray) -> np.ndarray:
+def _domestic(model: DisputeModel, salience_s: np.ndarray, freshness: np.ndarray,
+              before: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """The home audience's verdict on an act (zero for actors without a public)."""
-    t, traits, p, w = model.option_table, model.traits, model.params, model.world
+    t, k, p, w = model.option_table, model.option_constants, model.params, model.world
     a = t.actor
     # the public rewards standing up to a disliked target, less so the third time in a row
-    dislike = (np.where(t.n_targets >= 1, traits.hostility[a, t.t0], 0.0)
-               + np.where(t.n_targets == 2, traits.hostility[a, t.t1], 0.0))
-    rally = freshness * dislike * -g
+    rally = freshness * k.dislike * k.minus_g
     public = np.array([ag.public if ag.public is not None else ag.ideal
                        for ag in model.actor_agents])
-    before = w.status_quo[t.slot_issue]
-    public_gain = slot_gain(public[a[:, None], t.slot_issue], salience[a[:, None], t.slot_issue],
-                            before, shift)
+    public_gain = slot_gain(public[k.rows], salience_s, before, shift)
     reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
-    value = rally + public_gain + p.approval_weight * t.approval - reversal
+    value = rally + public_gain + k.approval - reversal
     election = np.array([model.election_ahead(ag.actor_id) for ag in model.actor_agents])
     boost = np.where(election, p.election_boost, 1.0)[a]
     unpopularity = (p.unpopularity_base - w.approval)[a]
-    return np.where(traits.has_opinion[a], traits.audience[a] * boost * unpopularity * value, 0.0)
+    return np.where(k.has_opinion, k.audience * boost * unpopularity * value, 0.0)
 
 
 def reverses_own_measure(model: DisputeModel) -> np.ndarray:
     """Undoing a measure the same administration took costs it face at home (per candidate)."""
     t = model.option_table
     own = np.zeros((len(model.actor_agents), len(t.action_ids) + 1), dtype=bool)
-    index = {a: k for k, a in enumerate(t.action_ids)}
     for i, agent in enumerate(model.actor_agents):
         for action_id, admin in agent.measures_taken.items():
-            own[i, index[action_id]] = admin == agent.administration
+            own[i, model.action_index[action_id]] = admin == agent.administration
     return own[t.actor, t.reverses]  # reverses == -1 reads the last, always-False column
 
 
-def _alliance(model: DisputeModel, g: np.ndarray) -> np.ndarray:
-    """A common ally's pressure (one target), or for a patron acting on two allies the value
-    of bringing them together."""
-    t, traits, p, w = model.option_table, model.traits, model.params, model.world
-    a = t.actor
-    cooperative = p.ally_cooperation_share * positive_part(g)
-    mediation = traits.alliance_pressure[a] * (
-        w.tension[t.t0, t.t1] * -p.mediation_gain * t.pair_tension + cooperative)
-    value = np.zeros(len(a))
-    pressure = cooperative - positive_part(-g)
-    for s in range(traits.patron_pressure.shape[2]):
-        value = value + traits.patron_pressure[a, t.t0, s] * pressure
-    return np.where(t.n_targets == 2, mediation, np.where(t.n_targets == 1, value, 0.0))
-
-
-def _threat(model: DisputeModel, freshness: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _threat(model: DisputeModel, freshness: np.ndarray) -> np.ndarray:
     """Security cooperation under threat reassures (the tenth drill in a row less than the
     first); ending it, or quarrelling with those who face the same adversary, is costly."""
-    t, traits, p = model.option_table, model.traits, model.params
-    a = t.actor
-    threat = model.world.threat[a]
+    t, k, p = model.option_table, model.option_constants, model.params
+    threat = model.world.threat[t.actor]
     restraint = p.quarrel_restraint * threat
     value = 0.0 + np.where(t.reassuring, freshness * threat, 0.0)
     value = np.where(t.withdrawal, value - restraint, value)
-    hostility = positive_part(-t.goldstein / 10.0)
-    for slot, present in ((t.t0, t.n_targets >= 1), (t.t1, t.n_targets == 2)):
-        quarrel = present & traits.share_adversary[a, slot]
-        value = np.where(quarrel, value - restraint * hostility, value)
+    for quarrel in k.quarrel:
+        value = np.where(quarrel, value - restraint * k.hostility, value)
     return np.where(threat != 0.0, value, 0.0)
 
 
