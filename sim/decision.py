@@ -144,7 +144,8 @@ class OptionConstants:
         self.ally_pressure = np.where(t.n_targets == 1, value, 0.0)
         self.mediation_scale = -p.mediation_gain
         self.hostility = positive_part(-t.goldstein / 10.0)
-        self.quarrel = [one & traits.share_adversary[a, t.t0], two & traits.share_adversary[a, t.t1]]
+        self.quarrel = [one & traits.share_adversary[a, t.t0],
+                        two & traits.share_adversary[a, t.t1]]
         self.cost = p.weight_cost * -(t.cost + p.attention_cost)
         self.disposition = traits.inclination[a, t.action]
         self.coerces = t.coercion | t.lifts_coercion
