@@ -14,6 +14,7 @@ month-by-month loop (MODEL.md section 5):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mesa
 import numpy as np
@@ -22,7 +23,7 @@ from sim import decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.decision import COMPONENTS, Decision, Option
-from sim.scenario import LoadedScenario
+from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.utility import round_decimal
 from sim.world import build_world, month_range, months_between
@@ -43,11 +44,25 @@ class RunRecord:
 
 
 class DisputeModel(mesa.Model):
-    """One stochastic run of a scenario."""
+    """One stochastic run of a scenario, the Mesa way::
 
-    def __init__(self, loaded: LoadedScenario, seed: int, keep_decisions: bool = False):
-        super().__init__(rng=seed)
-        self.loaded = loaded
+        model = DisputeModel(scenario="scenarios/history_2018_2023.yaml", rng=42,
+                             choice_temperature=0.1)
+        while model.running:
+            model.step()
+        model.datacollector.get_model_vars_dataframe()
+
+    ``scenario`` is a scenario file or an already loaded scenario; ``rng`` the seed; any other
+    keyword sets a scenario parameter by name (``parameters.NAME`` of the scenario file), so
+    that ``mesa.batch_run(DisputeModel, parameters={"scenario": PATH, "rng": range(10),
+    "choice_temperature": [0.05, 0.1]})`` works. ``keep_decisions`` keeps every decision with
+    its utility breakdown (for ``sim explain`` and the classroom).
+    """
+
+    def __init__(self, scenario: str | Path | LoadedScenario, rng: int | None = None, *,
+                 keep_decisions: bool = False, **overrides: float):
+        super().__init__(rng=rng)
+        self.loaded = loaded = with_parameters(scenario, overrides)
         self.stage = s = loaded.scenario  # not `scenario`: Mesa 3.5 reserves it
         self.catalogue = loaded.catalogue
         self.params = s.parameters
@@ -97,6 +112,8 @@ class DisputeModel(mesa.Model):
         self._update_administrations()
         self._load_initial_agreements()
         self.running = True
+        self.datacollector = mesa.DataCollector(model_reporters=self.model_reporters())
+        self.datacollector.collect(self)
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -156,8 +173,12 @@ class DisputeModel(mesa.Model):
     # --- the month ------------------------------------------------------------------------
 
     def step(self) -> None:
+        """One month; after the scenario's last month a step does nothing."""
+        if not self.running:
+            return
         self.begin_month()
         self.finish_month()
+        self.datacollector.collect(self)
 
     def begin_month(self) -> None:
         """Fire the month's scripted events and let every actor decide; a game shows the human
@@ -414,6 +435,20 @@ class DisputeModel(mesa.Model):
         self._rows()
         return self._status_quo
 
+    def model_reporters(self) -> dict[str, object]:
+        """Mesa model reporters: the regional indices and the tension of each key dyad."""
+        reporters: dict[str, object] = {
+            "regional_tension": lambda m: m.regional_raw()[0],
+            "trilateral_cohesion": lambda m: m.regional_raw()[1],
+        }
+        w = self.world
+        for dyad in self.stage.meta.key_dyads:
+            a, b = dyad.split("-")
+            if a in w.index and b in w.index:
+                i, j = w.index[a], w.index[b]
+                reporters[f"tension {dyad}"] = lambda m, i=i, j=j: float(m.world.tension[i, j])
+        return reporters
+
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
                          self.agreements.all, self.rows_status_quo)
@@ -424,6 +459,17 @@ def pairs_among(members: list[int]) -> tuple[np.ndarray, np.ndarray]:
     pairs = [(i, j) for i in members for j in members if i < j]
     return (np.array([i for i, _ in pairs], dtype=np.intp),
             np.array([j for _, j in pairs], dtype=np.intp))
+
+
+def with_parameters(scenario: str | Path | LoadedScenario,
+                    overrides: dict[str, float]) -> LoadedScenario:
+    """The scenario (a file or a loaded one) with parameters set by name."""
+    dotted = {f"parameters.{name}": value for name, value in overrides.items()}
+    if isinstance(scenario, LoadedScenario):
+        if not dotted:
+            return scenario
+        return load_scenario(scenario.path, {**scenario.overrides, **dotted})
+    return load_scenario(scenario, dotted)
 
 
 def simulate(loaded: LoadedScenario, seed: int, keep_decisions: bool = False) -> DisputeModel:
