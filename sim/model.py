@@ -19,7 +19,7 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim import decision, negotiation, tension
+from sim import agreements, decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.decision import COMPONENTS, Decision, Option
@@ -199,7 +199,7 @@ class DisputeModel(mesa.Model):
                 decision = self.human_decision(decision, choices[agent.actor_id])
             self._carry_out(decision)
         negotiation.negotiation_step(self)
-        negotiation.agreements_step(self)
+        agreements.agreements_step(self)
         p = self.params
         goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
                                              p.cooperation_gain, p.relaxation, p.cross_effect)
