@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.columns import COMPONENTS
 from sim.options import IDLE, Option, OptionTable, candidate_options
 from sim.utility import (
     logit_draw,
@@ -50,7 +51,6 @@ if TYPE_CHECKING:
     from sim.agents import ActorAgent
     from sim.model import DisputeModel
 
-COMPONENTS = ("position", "reciprocity", "domestic", "alliance", "threat", "cost", "disposition")
 __all__ = ["COMPONENTS", "IDLE", "Decision", "MonthOptions", "Option", "candidate_options",
            "decide", "feasible_options", "logit_probabilities", "spatial_gain",
            "utility_components"]

@@ -22,14 +22,14 @@ import numpy as np
 from sim import agreements, decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
-from sim.decision import COMPONENTS, Decision, Option
+from sim.columns import COMPONENTS, EVENT_COLUMNS
+from sim.decision import Decision, Option
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.utility import round_decimal
 from sim.world import build_world, month_range, months_between
 
-EVENT_COLUMNS = ("month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
-                 "scripted", "probability", *(f"u_{c}" for c in COMPONENTS), "u_total", "note")
+__all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
 
 
 @dataclass

@@ -21,7 +21,8 @@ import numpy as np
 from sim import ratification
 from sim.agreements import sign, status_quo_with
 from sim.bargaining import bargaining_positions
-from sim.decision import COMPONENTS, Decision, Option
+from sim.columns import COMPONENTS
+from sim.decision import Decision, Option
 from sim.utility import logit_probabilities, spatial_gain
 
 if TYPE_CHECKING:

@@ -149,12 +149,16 @@ def test_every_decision_is_logged_with_its_breakdown(history_short):
     from sim.model import simulate
 
     model = simulate(history_short, 5)
-    chosen = [row for row in model.rows_events if row[7] is False and row[8] is not None]
+    from sim.columns import EVENT_COLUMNS, UTILITY_COLUMNS
+
+    column = {name: k for k, name in enumerate(EVENT_COLUMNS)}
+    chosen = [row for row in model.rows_events
+              if row[column["scripted"]] is False and row[column["probability"]] is not None]
     assert chosen, "actors made no decisions at all"
     for row in chosen:
-        parts, total = row[9:9 + len(COMPONENTS)], row[9 + len(COMPONENTS)]
-        assert sum(parts) == pytest.approx(total, abs=1e-5)
-        assert 0 < row[8] <= 1
+        parts = [row[column[name]] for name in UTILITY_COLUMNS]
+        assert sum(parts) == pytest.approx(row[column["u_total"]], abs=1e-5)
+        assert 0 < row[column["probability"]] <= 1
 
 
 def test_spoilers_coerce_more_when_the_allies_cooperate_on_security(history):
