@@ -156,11 +156,27 @@ class OptionConstants:
         self.rows = (a[:, None], t.slot_issue)
 
 
+# Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
+# keyed by the loaded scenario's identity, which the entry keeps alive.
+_COMPILED: dict[int, tuple] = {}
+_COMPILED_KEEP = 4
+
+
 def compile_options(model: DisputeModel) -> None:
-    """Compile the run's option table, the actors' traits and the options' constant parts."""
-    model.option_table = OptionTable(model)
-    model.traits = ActorTraits(model, model.option_table)
-    model.option_constants = OptionConstants(model.option_table, model.traits, model.params)
+    """Compile the run's option table, the actors' traits and the options' constant parts.
+
+    They depend on the loaded scenario only, so runs of the same loaded scenario share them
+    (read-only)."""
+    key = id(model.loaded)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not model.loaded:
+        table = OptionTable(model)
+        traits = ActorTraits(model, table)
+        hit = (model.loaded, table, traits, OptionConstants(table, traits, model.params))
+        _COMPILED[key] = hit
+        while len(_COMPILED) > _COMPILED_KEEP:
+            del _COMPILED[next(iter(_COMPILED))]
+    _, model.option_table, model.traits, model.option_constants = hit
 
 
 # --- feasibility --------------------------------------------------------------------------------

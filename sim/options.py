@@ -38,26 +38,31 @@ class Option:
 def candidate_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
     """Every (action, target) the actor's kind and tags allow at all; fixed during a run."""
     options: list[Option] = []
+    relations = model.world.alliance.tolist(), model.world.adversary.tolist()
     for action_id in model.choice_actions:
         action = model.catalogue.actions[action_id]
         if agent.kind not in action.actor_kinds or not set(action.actor_tags) <= agent.tags:
             continue
         options.extend(Option(action_id, t) for t in target_sets(model, agent, action)
-                       if static_conditions_hold(model, agent, action, t))
+                       if static_conditions_hold(model, agent, action, t, relations))
     return options
 
 
 def static_conditions_hold(model: DisputeModel, agent: ActorAgent, action: Action,
-                           targets: tuple[str, ...]) -> bool:
+                           targets: tuple[str, ...],
+                           relations: tuple[list, list] | None = None) -> bool:
     """Preconditions that cannot change during a run: posture, alliances, rivalries."""
     pre, w = action.preconditions, model.world
     if pre.posture and agent.mediation not in pre.posture:
         return False
+    if pre.alliance is None and pre.adversary is None:
+        return True
+    allied, adverse = relations or (w.alliance.tolist(), w.adversary.tolist())
     i = w.index[agent.actor_id]
     for j in (w.index[t] for t in targets):
-        if pre.alliance is not None and bool(w.alliance[i, j]) != pre.alliance:
+        if pre.alliance is not None and allied[i][j] != pre.alliance:
             return False
-        if pre.adversary is not None and bool(w.adversary[i, j]) != pre.adversary:
+        if pre.adversary is not None and adverse[i][j] != pre.adversary:
             return False
     return True
 
