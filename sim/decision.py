@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.bargaining import RoundConstants
 from sim.columns import COMPONENTS
 from sim.options import IDLE, Option, OptionTable, candidate_options
 from sim.utility import (
@@ -98,6 +99,7 @@ class ActorTraits:
         cap = np.array([a.capability for a in agents], dtype=float)
         self.capability = cap
         self.risk = np.array([a.risk for a in agents], dtype=float)
+        self.bargaining = RoundConstants.of(self.risk)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.capability_share = cap[:, None] / (cap[:, None] + cap[None, :])
         self.hostility = np.array([[a.hostility.get(w.actors[j], 0.0) for j in range(n)]

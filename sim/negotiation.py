@@ -37,7 +37,7 @@ def bargaining_step(model: DisputeModel) -> None:
     s = np.array([a.salience[idx] for a in agents])
     ideal = np.array([a.ideal[idx] for a in agents])
     new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
-                               model.traits.risk)
+                               model.traits.bargaining)
     p = model.params
     moved = np.clip(x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x), 0.0, 1.0)
     for agent, row in zip(agents, moved, strict=True):
