@@ -89,16 +89,21 @@ def target_sets(model: DisputeModel, agent: ActorAgent, action: Action
 class OptionView(Sequence):
     """The options of one decision: a view of the candidates by index (no copies)."""
 
-    def __init__(self, candidates: list[Option], index: np.ndarray):
-        self.candidates, self.index = candidates, index
+    def __init__(self, candidates: list[Option], rows: np.ndarray):
+        self.candidates, self.rows = candidates, rows
 
     def __len__(self) -> int:
-        return len(self.index)
+        return len(self.rows)
 
     def __getitem__(self, k):
         if isinstance(k, slice):
-            return [self.candidates[j] for j in self.index[k]]
-        return self.candidates[self.index[k]]
+            return [self.candidates[j] for j in self.rows[k]]
+        return self.candidates[self.rows[k]]
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None
 
 
 class OptionTable:

@@ -186,3 +186,14 @@ def test_pyongyang_answers_its_adversaries_alignment(history):
                     model.params.security_cooperation_threat)
     model.snapshot()
     assert sum(components(model, "PRK", "missile_test", "JPN").values()) > calm
+
+
+def test_a_decisions_options_behave_as_a_list(history):
+    model = fresh_model(history)
+    model.agents.do("decide")
+    decision = model.agent_by_id["JPN"].decision
+    options = list(decision.options)
+    assert len(options) == len(decision.components) == len(decision.probabilities)
+    assert decision.options.index(options[-1]) == len(options) - 1
+    assert options[0] in decision.options and decision.options == options
+    assert decision.option == options[decision.chosen]
