@@ -93,6 +93,8 @@ class ActorTraits:
         n = len(agents)
         self.reciprocity = np.array([a.reciprocity for a in agents], dtype=float)
         self.has_opinion = np.array([a.opinion is not None for a in agents])
+        self.public = np.array([a.public if a.public is not None else np.zeros(len(w.issues))
+                                for a in agents])
         self.audience = np.array([a.opinion.audience if a.opinion else 0.0 for a in agents])
         self.alliance_pressure = np.array([a.alliance_pressure for a in agents], dtype=float)
         self.is_state = np.array([a.kind == "state" for a in agents])
@@ -225,9 +227,7 @@ def option_components(model: DisputeModel) -> np.ndarray:
     """The weighted utility components of every candidate (zeros for doing nothing)."""
     t, k, p, w = model.option_table, model.option_constants, model.params, model.world
     a = t.actor
-    agents = model.actor_agents
-    ideal = np.array([ag.ideal for ag in agents])
-    salience = np.array([ag.salience for ag in agents])
+    ideal, salience = model.ideals, model.saliences
     sq = w.status_quo
     freshness = 1.0 - model.usage[a, t.action]
 
@@ -308,13 +308,11 @@ def _domestic(model: DisputeModel, salience_s: np.ndarray, freshness: np.ndarray
     a = t.actor
     # the public rewards standing up to a disliked target, less so the third time in a row
     rally = freshness * k.dislike * k.minus_g
-    public = np.array([ag.public if ag.public is not None else ag.ideal
-                       for ag in model.actor_agents])
+    public = np.where(model.traits.has_opinion[:, None], model.traits.public, model.ideals)
     public_gain = slot_gain(public[k.rows], salience_s, before, shift)
     reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
     value = rally + public_gain + k.approval - reversal
-    election = np.array([model.election_ahead(ag.actor_id) for ag in model.actor_agents])
-    boost = np.where(election, p.election_boost, 1.0)[a]
+    boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)[a]
     unpopularity = (p.unpopularity_base - w.approval)[a]
     return np.where(k.has_opinion, k.audience * boost * unpopularity * value, 0.0)
 

@@ -85,6 +85,7 @@ class DisputeModel(mesa.Model):
         for k, agent in enumerate(self.actor_agents):
             agent.index = k
         self.elections = self._election_calendar()
+        self.elections_ahead = self._elections_ahead()
         decision.compile_options(self)
         self.month_options: decision.MonthOptions | None = None
         self.agreements = AgreementBook()
@@ -109,7 +110,7 @@ class DisputeModel(mesa.Model):
         self._trajectories: list[tuple] = []
         self._indices: list[tuple] = []
         self._status_quo: list[tuple] = []
-        self._update_administrations()
+        self._update_administrations(first=True)
         self._load_initial_agreements()
         self.running = True
         self.datacollector = mesa.DataCollector(model_reporters=self.model_reporters())
@@ -129,9 +130,18 @@ class DisputeModel(mesa.Model):
         return calendar
 
     def election_ahead(self, actor: str) -> bool:
+        return bool(self.elections_ahead[self.agent_by_id[actor].index, self.month_index])
+
+    def _elections_ahead(self) -> np.ndarray:
+        """``[actor, month]``: an election of the actor is due within the election window."""
         window = self.params.election_window
-        return any(0 <= months_between(self.month, m) <= window
-                   for m in self.elections.get(actor, ()))
+        flags = np.zeros((len(self.actor_agents), len(self.months)), dtype=bool)
+        month = np.arange(len(self.months))
+        for agent in self.actor_agents:
+            for date in self.elections.get(agent.actor_id, ()):
+                ahead = months_between(self.months[0], date) - month
+                flags[agent.index] |= (ahead >= 0) & (ahead <= window)
+        return flags
 
     def snapshot(self) -> None:
         """Mark the world as changed: the month's options are computed afresh from it the next
@@ -166,9 +176,13 @@ class DisputeModel(mesa.Model):
                 opposition=spec.opposition,
             ))
 
-    def _update_administrations(self) -> None:
-        for agent in self.actor_agents:
-            agent.update_administration(self.month)
+    def _update_administrations(self, first: bool = False) -> None:
+        """Adopt each administration in office; keep the actors' ideal points and saliences
+        as matrices (actor by issue) for the mechanisms' array operations."""
+        changed = [agent.update_administration(self.month) for agent in self.actor_agents]
+        if first or any(changed):
+            self.ideals = np.array([a.ideal for a in self.actor_agents])
+            self.saliences = np.array([a.salience for a in self.actor_agents])
 
     # --- the month ------------------------------------------------------------------------
 

@@ -34,8 +34,7 @@ def bargaining_step(model: DisputeModel) -> None:
     idx = model.negotiation_issue_idx
     agents = model.actor_agents
     x = np.array([a.negotiating[idx] for a in agents])
-    s = np.array([a.salience[idx] for a in agents])
-    ideal = np.array([a.ideal[idx] for a in agents])
+    s, ideal = model.saliences[:, idx], model.ideals[:, idx]
     new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
                                model.traits.bargaining)
     p = model.params
