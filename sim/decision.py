@@ -190,16 +190,31 @@ def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
     """Which candidates' month-dependent preconditions hold: tension and the ties in force."""
     w = model.world
     tension = w.tension[table.dyad_a, table.dyad_b]
-    ok = ~(tension < table.min_tension) & ~(tension > table.max_tension)
+    ok = ~(tension < table.min_tension) & ~(tension > table.max_tension) & ties_allow(model, table)
+    bound = agreements_in_force(model)[table.actor, table.t0]
+    ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
+    return ~table.has_targets | ok
+
+
+def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
+    """The candidates whose tie preconditions hold (required, forbidden, once held). Ties
+    change rarely, so the answer is kept for the ties in force and the ties ever held."""
+    w = model.world
+    key = (frozenset(w.ties), frozenset(w.ever_ties))
+    cached = model.tie_masks.get(key)
+    if cached is not None:
+        return cached
+    ok = np.ones(len(table.options), dtype=bool)
     if table.tie_keys:
         present = np.array([k in w.ties for k in table.tie_keys])
         ever = np.array([k in w.ever_ties for k in table.tie_keys])
         ok &= ~(table.requires & ~present).any(axis=1)
         ok &= ~(table.forbids & present).any(axis=1)
         ok &= ~(table.past & ~ever).any(axis=1)
-    bound = agreements_in_force(model)[table.actor, table.t0]
-    ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
-    return ~table.has_targets | ok
+    if len(model.tie_masks) > 64:
+        model.tie_masks.clear()
+    model.tie_masks[key] = ok
+    return ok
 
 
 def agreements_in_force(model: DisputeModel) -> np.ndarray:

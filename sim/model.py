@@ -88,6 +88,7 @@ class DisputeModel(mesa.Model):
         self.elections_ahead = self._elections_ahead()
         decision.compile_options(self)
         self.month_options: decision.MonthOptions | None = None
+        self.tie_masks: dict[tuple, np.ndarray] = {}  # see decision.ties_allow
         self.agreements = AgreementBook()
         self.next_proposal_month = 0
         self.last_ratification: list = []
