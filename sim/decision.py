@@ -79,10 +79,13 @@ class Decision:
 
 @dataclass
 class MonthOptions:
-    """This month's feasibility mask and utility components of every candidate option."""
+    """This month's feasible options of every actor with their components and logit
+    probabilities; actor i's are the entries ``cuts[i]:cuts[i + 1]``."""
 
-    feasible: np.ndarray  # (n_candidates,) bool
-    components: np.ndarray  # (n_candidates, n_components), weighted
+    rows: np.ndarray  # (n_feasible,) the feasible candidates, in table order
+    cuts: np.ndarray  # (n_actors + 1,)
+    components: np.ndarray  # (n_feasible, n_components), weighted
+    probabilities: np.ndarray  # (n_feasible,)
 
 
 class ActorTraits:
@@ -356,10 +359,25 @@ def _threat(model: DisputeModel, freshness: np.ndarray) -> np.ndarray:
 
 
 def month_options(model: DisputeModel) -> MonthOptions:
-    """The month's feasibility and components, computed once per snapshot of the world."""
-    if model.month_options is None:
-        model.month_options = MonthOptions(feasibility(model, model.option_table),
-                                           option_components(model))
+    """The month's options, computed once per snapshot of the world for all actors at once.
+
+    Each actor's logit is the one of :func:`~sim.utility.logit_probabilities` over its own
+    feasible options (the same operations on the same values: the segments' maxima and the
+    elementwise steps are shared, each segment's sum is its own)."""
+    if model.month_options is not None:
+        return model.month_options
+    table = model.option_table
+    rows = np.flatnonzero(feasibility(model, table))
+    components = option_components(model)[rows]
+    cuts = np.searchsorted(rows, [*table.start, len(table.options)])
+    counts = np.diff(cuts)
+    if not counts.all():  # an actor without a feasible option: the catalogue lacks `wait`
+        raise ValueError("every actor needs a feasible option (the catalogue's idle act)")
+    totals = components.sum(axis=1)
+    z = (totals - np.repeat(np.maximum.reduceat(totals, cuts[:-1]), counts))
+    e = np.exp(z / model.params.choice_temperature)
+    sums = np.array([e[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    model.month_options = MonthOptions(rows, cuts, components, e / np.repeat(sums, counts))
     return model.month_options
 
 
@@ -375,12 +393,12 @@ def utility_components(model: DisputeModel, agent: ActorAgent, option: Option) -
 
 
 def decide(model: DisputeModel, agent: ActorAgent) -> Decision:
+    """The actor's logit choice among this month's feasible options (one uniform draw)."""
     month = month_options(model)
     table = model.option_table
     i = agent.index
-    start, stop = table.start[i], table.stop[i]
-    index = np.flatnonzero(month.feasible[start:stop])
-    components = month.components[start + index]
-    probabilities = logit_probabilities(components.sum(axis=1), model.params.choice_temperature)
+    a, b = month.cuts[i], month.cuts[i + 1]
+    probabilities = month.probabilities[a:b]
     chosen = logit_draw(model.rng, probabilities)
-    return Decision(agent.actor_id, table.view(i, index), components, probabilities, chosen)
+    return Decision(agent.actor_id, table.view(i, month.rows[a:b] - table.start[i]),
+                    month.components[a:b], probabilities, chosen)
