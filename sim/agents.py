@@ -45,7 +45,7 @@ class ActorAgent(mesa.Agent):
         self.negotiating = self.ideal.copy()
         self.measures_taken: dict[str, str | None] = {}
         self.decision: decision.Decision | None = None
-        self._candidates: list[decision.Option] | None = None
+        self.index = -1  # position in the model's actor order, set by the model
 
     # --- preferences ----------------------------------------------------------------------
 
@@ -80,10 +80,7 @@ class ActorAgent(mesa.Agent):
 
     @property
     def candidates(self) -> list[decision.Option]:
-        if self._candidates is None:
-            self._candidates = [o for o in decision.candidate_options(self.model, self)
-                                if o.action not in self.disabled]
-        return self._candidates
+        return self.model.option_table.by_actor[self.index]
 
     def decide(self) -> None:
         self.decision = decision.decide(self.model, self)

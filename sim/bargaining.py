@@ -458,3 +458,73 @@ def run_rounds(
         rounds=results,
         forecast=weighted_mean(capability, history[-1], salience),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The simulation's fast path
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoundConstants:
+    """What one round needs that does not change between rounds of a run: the actors' risk
+    exponents, the status quo's utility, index arrays."""
+
+    exponent: FloatArray  # r_i as (n, 1, 1)
+    status_quo_utility: FloatArray  # Usq_i = 2 - 4 * 0.5 ** r_i, as (n, 1, 1)
+    diagonal: NDArray[np.int64]
+    rows: NDArray[np.int64]  # (n, 1)
+
+    @classmethod
+    def of(cls, risk: ArrayLike) -> RoundConstants:
+        r = risk_from_attitude(risk)[:, None, None]
+        n = r.shape[0]
+        return cls(r, 2.0 - 4.0 * np.clip(0.5, 0.0, 1.0) ** r, np.arange(n),
+                   np.arange(n)[:, None])
+
+
+def bargaining_positions(
+    capability: FloatArray,
+    position: FloatArray,
+    salience: FloatArray,
+    mistrust: FloatArray,
+    constants: RoundConstants,
+    position_range: tuple[float, float] = (0.0, 1.0),
+) -> FloatArray:
+    """The positions after one round, as :func:`bargaining_round` computes them (bit for bit)
+    with ``q = 1`` and given risk attitudes (``constants = RoundConstants.of(risk)``), for all
+    dimensions at once and without the summaries (mean, median, outcomes) the simulation does
+    not read.
+
+    ``position`` and ``salience`` are ``(n, d)``; ``mistrust`` is ``(n, n)`` in [0, 1]. With
+    ``q = 1`` the no-challenge utility is the status quo's, so the weighted mean is not needed.
+    """
+    c, x, s, m = capability, position, salience, mistrust
+    lo, hi = position_range
+    span = hi - lo
+    moving = ~np.all(x == x[0], axis=0)
+    if span <= 0 or not moving.any():
+        return x.copy()
+    r, rows = constants.exponent, constants.rows
+    gap = x[:, None, :] - x[None, :, :]  # gap[i, j] = x_i - x_j
+    d = np.abs(gap) / span
+    votes = (c[:, None] * s)[:, None, None, :] * (d[:, None, :, :] - d[:, :, None, :])
+    mass = np.abs(votes).sum(axis=0)
+    backing = np.clip(votes, 0.0, None).sum(axis=0)
+    p = np.divide(backing, mass, out=np.full_like(mass, 0.5), where=mass > 0)
+    u_s, u_f = 2.0 - 4.0 * np.clip(np.stack([0.5 - 0.5 * d, 0.5 + 0.5 * d]), 0.0, 1.0) ** r
+    challenge = s[None, :, :] * (p * u_s + (1 - p) * u_f) + (1 - s[None, :, :]) * u_s
+    eu = challenge - constants.status_quo_utility
+    eu[constants.diagonal, constants.diagonal, :] = 0.0
+    answer = np.abs(eu.transpose(1, 0, 2))  # |EU(j, i)|: the receiver's own stake
+    credible = (gap != 0.0) & (eu > 0.0)  # i challenges j (never itself: gap is 0)
+    fraction = np.where(eu.transpose(1, 0, 2) > 0, p,
+                        np.where(answer < eu, answer / np.where(credible, eu, 1.0), 1.0))
+    move = fraction * gap  # move[i, j]: j's move toward x_i if it takes i's offer
+    size = np.where(credible, np.abs(move), np.inf)
+    best = np.argmin(size, axis=0)  # (n, d): the smallest move each receiver is offered
+    cols = np.arange(x.shape[1])[None, :]
+    chosen = move[best, rows, cols]
+    offered = credible.any(axis=0)
+    new_x = np.where(offered, x + (1.0 - m[rows, best]) * chosen, x)
+    return np.where(moving, np.clip(new_x, lo, hi), x)

@@ -6,6 +6,7 @@ ask why an actor did what it did (MODEL.md section 5.2):
 
 - ``position``: how far the act moves the status quo toward the actor's ideal point, with a
   quadratic, salience-weighted loss (the spatial model of Enelow & Hinich 1984, as in KTAB);
+  a coercive act adds the concession the coercer expects to win (Schelling 1966; George 1991);
 - ``reciprocity``: answering what the target did to the actor in recent months, hostility with
   hostility and goodwill with goodwill, with forgiveness as memory decays (Axelrod 1984;
   Goldstein & Freeman 1990 on reciprocity in event data);
@@ -19,6 +20,11 @@ ask why an actor did what it did (MODEL.md section 5.2):
   of force, and the cost of quarrels with those who face the same adversary (Cha 1999);
 - ``cost``: the act's material cost plus the attention any act demands;
 - ``disposition``: a standing inclination set by the scenario or a lever.
+
+The components of every candidate option of every actor are computed at once, as array
+operations over the run's :class:`~sim.options.OptionTable`; an actor's decision keeps the rows
+of its feasible options (its breakdown for explanations is a row of the same arrays). Every
+behavioural number is a scenario parameter (``scenarios/base.yaml``, docs/model.md).
 """
 
 from __future__ import annotations
@@ -28,23 +34,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.bargaining import RoundConstants
+from sim.columns import COMPONENTS
+from sim.options import IDLE, Option, OptionTable, candidate_options
+from sim.utility import (
+    logit_draw,
+    logit_probabilities,
+    positive_part,
+    slot_gain,
+    spatial_gain,
+    unit_clip,
+)
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sim.agents import ActorAgent
     from sim.model import DisputeModel
-    from sim.scenario.schema import Action
 
-COMPONENTS = ("position", "reciprocity", "domestic", "alliance", "threat", "cost", "disposition")
-IDLE = "idle"
-# A shared threat restrains quarrels between those who face it far less than it spurs their
-# security cooperation (2019: GSOMIA notice despite Pyongyang's tests).
-QUARREL_RESTRAINT = 0.125
-COERCION_YIELD = 0.12  # share of the gap a coercer expects an equally strong target to yield
-
-
-@dataclass(frozen=True)
-class Option:
-    action: str
-    targets: tuple[str, ...] = ()
+__all__ = ["COMPONENTS", "IDLE", "Decision", "MonthOptions", "Option", "candidate_options",
+           "decide", "feasible_options", "logit_probabilities", "spatial_gain",
+           "utility_components"]
 
 
 @dataclass
@@ -52,7 +62,7 @@ class Decision:
     """One actor's choice in one month, with every option's breakdown for explanations."""
 
     actor: str
-    options: list[Option]
+    options: Sequence[Option]
     components: np.ndarray  # (n_options, n_components), weighted
     probabilities: np.ndarray
     chosen: int
@@ -67,239 +77,328 @@ class Decision:
         return dict(zip(COMPONENTS, (float(v) for v in row), strict=True))
 
 
+@dataclass
+class MonthOptions:
+    """This month's feasible options of every actor with their components and logit
+    probabilities; actor i's are the entries ``cuts[i]:cuts[i + 1]``."""
+
+    rows: np.ndarray  # (n_feasible,) the feasible candidates, in table order
+    cuts: np.ndarray  # (n_actors + 1,)
+    components: np.ndarray  # (n_feasible, n_components), weighted
+    probabilities: np.ndarray  # (n_feasible,)
+
+
+class ActorTraits:
+    """The actors' fixed traits as arrays (actor order of the scenario), compiled once."""
+
+    def __init__(self, model: DisputeModel, table: OptionTable):
+        agents, w = model.actor_agents, model.world
+        n = len(agents)
+        self.reciprocity = np.array([a.reciprocity for a in agents], dtype=float)
+        self.has_opinion = np.array([a.opinion is not None for a in agents])
+        self.public = np.array([a.public if a.public is not None else np.zeros(len(w.issues))
+                                for a in agents])
+        self.audience = np.array([a.opinion.audience if a.opinion else 0.0 for a in agents])
+        self.alliance_pressure = np.array([a.alliance_pressure for a in agents], dtype=float)
+        self.is_state = np.array([a.kind == "state" for a in agents])
+        cap = np.array([a.capability for a in agents], dtype=float)
+        self.capability = cap
+        self.risk = np.array([a.risk for a in agents], dtype=float)
+        self.bargaining = RoundConstants.of(self.risk)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.capability_share = cap[:, None] / (cap[:, None] + cap[None, :])
+        self.hostility = np.array([[a.hostility.get(w.actors[j], 0.0) for j in range(n)]
+                                   for a in agents], dtype=float)
+        self.inclination = np.array([[a.inclinations.get(act, 0.0) for act in table.action_ids]
+                                     for a in agents], dtype=float)
+        patrons = [[[p for p in range(n) if p not in (i, j) and w.alliance[i, p]
+                     and w.alliance[j, p]] for j in range(n)] for i in range(n)]
+        slots = max((len(ps) for row in patrons for ps in row), default=0)
+        # patron_pressure[i, j, s]: the alliance pressure of the s-th common ally of i and j
+        self.patron_pressure = np.zeros((n, n, slots))
+        for i, row in enumerate(patrons):
+            for j, ps in enumerate(row):
+                for s, p in enumerate(ps):
+                    self.patron_pressure[i, j, s] = agents[p].alliance_pressure
+        self.share_adversary = (w.adversary.astype(int) @ w.adversary.astype(int).T) > 0
+
+
+class OptionConstants:
+    """Every part of the options' utilities that does not change during a run (the act, its
+    targets, the actors' traits and the scenario's parameters), computed once per option with
+    the same operations, in the same order, as the monthly formulas they stand in for."""
+
+    def __init__(self, table: OptionTable, traits: ActorTraits, params):
+        t, p, a = table, params, table.actor
+        one, two = t.n_targets >= 1, t.n_targets == 2
+        self.one, self.two = one, two
+        self.g = t.goldstein / 10.0
+        self.minus_g = -self.g
+        self.reciprocity = traits.reciprocity[a] * self.g
+        self.targets = np.maximum(t.n_targets, 1)
+        self.dislike = (np.where(one, traits.hostility[a, t.t0], 0.0)
+                        + np.where(two, traits.hostility[a, t.t1], 0.0))
+        self.approval = p.approval_weight * t.approval
+        self.audience = traits.audience[a]
+        self.has_opinion = traits.has_opinion[a]
+        cooperative = p.ally_cooperation_share * positive_part(self.g)
+        self.cooperative = cooperative
+        self.own_pressure = traits.alliance_pressure[a]
+        value = np.zeros(len(a))
+        pressure = cooperative - positive_part(-self.g)
+        for slot in range(traits.patron_pressure.shape[2]):
+            value = value + traits.patron_pressure[a, t.t0, slot] * pressure
+        self.ally_pressure = np.where(t.n_targets == 1, value, 0.0)
+        self.mediation_scale = -p.mediation_gain
+        self.hostility = positive_part(-t.goldstein / 10.0)
+        self.quarrel = [one & traits.share_adversary[a, t.t0],
+                        two & traits.share_adversary[a, t.t1]]
+        self.cost = p.weight_cost * -(t.cost + p.attention_cost)
+        self.disposition = traits.inclination[a, t.action]
+        self.coerces = t.coercion | t.lifts_coercion
+        self.both = bool((t.coercion & t.lifts_coercion).any())
+        self.share = [np.where(one & traits.is_state[t.t0], traits.capability_share[a, t.t0], 0.0),
+                      np.where(two & traits.is_state[t.t1], traits.capability_share[a, t.t1], 0.0)]
+        self.yields = [one & traits.is_state[t.t0], two & traits.is_state[t.t1]]
+        self.rows = (a[:, None], t.slot_issue)
+
+
+# Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
+# keyed by the loaded scenario's identity, which the entry keeps alive.
+_COMPILED: dict[int, tuple] = {}
+_COMPILED_KEEP = 4
+
+
+def compile_options(model: DisputeModel) -> None:
+    """Compile the run's option table, the actors' traits and the options' constant parts.
+
+    They depend on the loaded scenario only, so runs of the same loaded scenario share them
+    (read-only)."""
+    key = id(model.loaded)
+    hit = _COMPILED.get(key)
+    if hit is None or hit[0] is not model.loaded:
+        table = OptionTable(model)
+        traits = ActorTraits(model, table)
+        hit = (model.loaded, table, traits, OptionConstants(table, traits, model.params))
+        _COMPILED[key] = hit
+        while len(_COMPILED) > _COMPILED_KEEP:
+            del _COMPILED[next(iter(_COMPILED))]
+    _, model.option_table, model.traits, model.option_constants = hit
+
+
 # --- feasibility --------------------------------------------------------------------------------
 
 
-def candidate_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
-    """Every (action, target) the actor's kind and tags allow at all; fixed during a run."""
-    options: list[Option] = []
-    for action_id in model.choice_actions:
-        action = model.catalogue.actions[action_id]
-        if agent.kind not in action.actor_kinds or not set(action.actor_tags) <= agent.tags:
-            continue
-        options.extend(Option(action_id, t) for t in _target_sets(model, agent, action)
-                       if _static_conditions_hold(model, agent, action, t))
-    return options
+def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
+    """Which candidates' month-dependent preconditions hold: tension and the ties in force."""
+    w = model.world
+    tension = w.tension[table.dyad_a, table.dyad_b]
+    ok = ~(tension < table.min_tension) & ~(tension > table.max_tension) & ties_allow(model, table)
+    bound = agreements_in_force(model)[table.actor, table.t0]
+    ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
+    return ~table.has_targets | ok
 
 
-def _static_conditions_hold(model: DisputeModel, agent: ActorAgent, action: Action,
-                            targets: tuple[str, ...]) -> bool:
-    """Preconditions that cannot change during a run: posture, alliances, rivalries."""
-    pre, w = action.preconditions, model.world
-    if pre.posture and agent.mediation not in pre.posture:
-        return False
-    i = w.index[agent.actor_id]
-    for j in (w.index[t] for t in targets):
-        if pre.alliance is not None and model.allied[i][j] != pre.alliance:
-            return False
-        if pre.adversary is not None and model.adverse[i][j] != pre.adversary:
-            return False
-    return True
+def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
+    """The candidates whose tie preconditions hold (required, forbidden, once held). Ties
+    change rarely, so the answer is kept for the ties in force and the ties ever held."""
+    w = model.world
+    key = (frozenset(w.ties), frozenset(w.ever_ties))
+    cached = model.tie_masks.get(key)
+    if cached is not None:
+        return cached
+    ok = np.ones(len(table.options), dtype=bool)
+    if table.tie_keys:
+        present = np.array([k in w.ties for k in table.tie_keys])
+        ever = np.array([k in w.ever_ties for k in table.tie_keys])
+        ok &= ~(table.requires & ~present).any(axis=1)
+        ok &= ~(table.forbids & present).any(axis=1)
+        ok &= ~(table.past & ~ever).any(axis=1)
+    if len(model.tie_masks) > 64:
+        model.tie_masks.clear()
+    model.tie_masks[key] = ok
+    return ok
+
+
+def agreements_in_force(model: DisputeModel) -> np.ndarray:
+    """``bound[i, j]``: an agreement in force binds both i and j."""
+    n = len(model.actor_agents)
+    bound = np.zeros((n, n), dtype=bool)
+    for agreement in model.agreements.in_force():
+        idx = [model.world.index[a] for a in agreement.signatories]
+        bound[np.ix_(idx, idx)] = True
+    return bound
 
 
 def feasible_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
     """The candidates whose preconditions hold this month, in catalogue order."""
-    actions = model.catalogue.actions
-    return [o for o in agent.candidates
-            if _preconditions_hold(model, agent, actions[o.action], o.targets)]
-
-
-def _target_sets(model: DisputeModel, agent: ActorAgent, action: Action):
-    if action.target == "none":
-        yield ()
-        return
-    others = [a for a in model.actor_agents if a.unique_id != agent.unique_id
-              and a.kind in action.target_kinds and set(action.target_tags) <= a.tags]
-    if action.target == "other":
-        for other in others:
-            yield (other.actor_id,)
-    else:
-        for x, first in enumerate(others):
-            for second in others[x + 1:]:
-                yield (first.actor_id, second.actor_id)
-
-
-def _preconditions_hold(
-    model: DisputeModel, agent: ActorAgent, action: Action, targets: tuple[str, ...]
-) -> bool:
-    """Preconditions that depend on the month: tension and the ties in force."""
-    if not targets:
-        return True
-    pre, w = action.preconditions, model.world
-    i = w.index[agent.actor_id]
-    idx = [w.index[t] for t in targets]
-    a, b = (idx[0], idx[1]) if len(idx) == 2 else (i, idx[0])
-    tension = model.snap_tension[a][b]
-    if pre.min_tension is not None and tension < pre.min_tension:
-        return False
-    if pre.max_tension is not None and tension > pre.max_tension:
-        return False
-    target = targets[0]
-    if any(w.resolve(r, agent.actor_id, target) not in w.ties for r in pre.requires_ties):
-        return False
-    if any(w.resolve(r, agent.actor_id, target) in w.ties for r in pre.forbids_ties):
-        return False
-    if any(w.resolve(r, agent.actor_id, target) not in w.ever_ties
-           for r in pre.requires_past_ties):
-        return False
-    if pre.previously_held and any(w.resolve(r, agent.actor_id, target) not in w.ever_ties
-                                   for r in action.effects.add_ties):
-        return False
-    if pre.agreement_in_force is not None:
-        bound = model.agreements.in_force_between(agent.actor_id, target)
-        if bound != pre.agreement_in_force:
-            return False
-    return True
+    table = model.option_table
+    i = model.actor_agents.index(agent)
+    mask = feasibility(model, table)[table.start[i]:table.stop[i]]
+    return list(table.view(i, np.flatnonzero(mask)))
 
 
 # --- utility ------------------------------------------------------------------------------------
 
 
-def status_quo_shifts(model: DisputeModel, action: Action, scale: float) -> dict[int, float]:
-    """The realised shift of each issue the act touches (the status quo stays in [0, 1])."""
-    sq = model.world.status_quo
-    shifts = {}
-    for issue, delta in action.effects.status_quo.items():
-        k = model.world.issue_index[issue]
-        shifts[k] = min(1.0, max(0.0, sq[k] + scale * delta)) - sq[k]
-    return shifts
-
-
-def spatial_gain(ideal: np.ndarray, salience: np.ndarray, before: np.ndarray,
-                 after: np.ndarray) -> float:
-    """Reduction of the salience-weighted squared distance to an ideal point."""
-    return float(np.sum(salience * ((before - ideal) ** 2 - (after - ideal) ** 2)))
-
-
-def shift_gain(ideal, salience, sq, shifts: dict[int, float]) -> float:
-    """:func:`spatial_gain` for a few shifted issues (the hot path: plain floats)."""
-    gain = 0.0
-    for k, d in shifts.items():
-        before = sq[k] - ideal[k]
-        gain += salience[k] * (before * before - (before + d) * (before + d))
-    return gain
-
-
-def anticipated_concession(model: DisputeModel, agent: ActorAgent, target: str,
-                           scale: float) -> float:
-    """What a coercer expects to win: the target yielding part of the way on the issue where
-    the coercer's salience-weighted disagreement with the status quo is largest (coercive
-    diplomacy: Schelling 1966; George 1991). The share yielded grows with the coercer's share
-    of the pair's capability. It is an expectation only: the target decides for itself."""
-    other = model.agent_by_id[target]
-    if other.kind != "state":
-        return 0.0
-    sq = model.world.status_quo
-    gaps = agent.salience * np.abs(agent.ideal - sq)
-    k = int(np.argmax(gaps))
-    share = agent.capability / (agent.capability + other.capability)
-    shift = scale * COERCION_YIELD * share * (agent.ideal[k] - sq[k])
-    return shift_gain(agent.ideal, agent.salience, sq, {k: shift})
-
-
-def utility_components(model: DisputeModel, agent: ActorAgent, option: Option) -> list[float]:
-    """The weighted utility components of one option (zeros for doing nothing)."""
-    action = model.catalogue.actions[option.action]
-    if IDLE in action.tags:
-        return [0.0] * len(COMPONENTS)
-    p, w = model.params, model.world
-    i = w.index[agent.actor_id]
-    targets = [w.index[t] for t in option.targets]
-    g = action.goldstein / 10.0
-    freshness = model.freshness(agent.actor_id, option.action)
-    shifts = status_quo_shifts(model, action, freshness)
+def option_components(model: DisputeModel) -> np.ndarray:
+    """The weighted utility components of every candidate (zeros for doing nothing)."""
+    t, k, p, w = model.option_table, model.option_constants, model.params, model.world
+    a = t.actor
+    ideal, salience = model.ideals, model.saliences
     sq = w.status_quo
-    position = shift_gain(agent.ideal, agent.salience, sq, shifts)
-    if "coercion" in action.tags:
-        position += sum(anticipated_concession(model, agent, t, freshness)
-                        for t in option.targets)
-    if action.reverses and "coercion" in model.catalogue.actions[action.reverses].tags:
-        # lifting a coercive measure gives up the concession it was meant to win
-        position -= sum(anticipated_concession(model, agent, t, 1.0) for t in option.targets)
-    reciprocity = agent.reciprocity * g * (
-        reciprocity_balance(model.snap_received, model.snap_given, i, targets) if targets else 0.0)
-    domestic = _domestic(model, agent, action, targets, shifts, freshness)
-    alliance = _alliance(model, i, action, targets)
-    threat = _threat(model, i, action, targets, freshness)
-    cost = -(action.cost + p.attention_cost)
-    disposition = agent.inclinations.get(option.action, 0.0)
-    return [
+    freshness = 1.0 - model.usage[a, t.action]
+
+    # position: the realised shift of each issue the act touches (the status quo stays in
+    # [0, 1]) and, for coercion, the concession the actor expects to win
+    before = sq[t.slot_issue]
+    shift = unit_clip(before + freshness[:, None] * t.slot_delta) - before
+    salience_s = salience[k.rows]
+    position = slot_gain(ideal[k.rows], salience_s, before, shift)
+    position = with_concessions(model, position, freshness, ideal, salience)
+
+    # reciprocity: what the actor received from its targets minus what it already answered
+    balance_matrix = w.received - w.given
+    balance = (np.where(k.one, balance_matrix[a, t.t0], 0.0)
+               + np.where(k.two, balance_matrix[a, t.t1], 0.0))
+    reciprocity = k.reciprocity * (balance / k.targets)
+
+    domestic = _domestic(model, salience_s, freshness, before, shift)
+    alliance = np.where(k.two, k.own_pressure * (
+        w.tension[t.t0, t.t1] * k.mediation_scale * t.pair_tension + k.cooperative),
+        k.ally_pressure)
+    threat = _threat(model, freshness)
+    components = np.stack([
         p.weight_position * position,
         p.weight_reciprocity * reciprocity,
         p.weight_domestic * domestic,
         p.weight_alliance * alliance,
         p.weight_threat * threat,
-        p.weight_cost * cost,
-        disposition,
-    ]
+        k.cost,
+        k.disposition,
+    ], axis=1)
+    components[t.idle] = 0.0
+    return components
 
 
-def reciprocity_balance(received: list[list[float]], given: list[list[float]], i: int,
-                        targets: list[int]) -> float:
-    """What i received from its targets minus what it chose to do to them, on average: an act
-    that has already been answered no longer calls for an answer (tit for tat, not a spiral)."""
-    return sum(received[i][j] - given[i][j] for j in targets) / len(targets)
+def with_concessions(model: DisputeModel, position: np.ndarray, freshness: np.ndarray,
+                     ideal: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """Add what a coercer expects to win from its targets; lifting a coercive measure gives
+    up the concession it was meant to win (at full strength)."""
+    t, k = model.option_table, model.option_constants
+    if k.both:  # an act that both coerces and lifts coercion: the two terms in turn
+        position = np.where(t.coercion, position + concessions(model, freshness, ideal,
+                                                               salience), position)
+        return np.where(t.lifts_coercion, position - concessions(
+            model, np.ones(len(position)), ideal, salience), position)
+    conceded = concessions(model, np.where(t.coercion, freshness, 1.0), ideal, salience)
+    return np.where(t.coercion, position + conceded,
+                    np.where(t.lifts_coercion, position - conceded, position))
 
 
-def _domestic(model, agent, action, targets, shifts, freshness: float) -> float:
-    if agent.opinion is None:
-        return 0.0
-    w, g = model.world, action.goldstein / 10.0
-    i = w.index[agent.actor_id]
+def concessions(model: DisputeModel, scale: np.ndarray, ideal: np.ndarray,
+                salience: np.ndarray) -> np.ndarray:
+    """What a coercer expects to win from its targets (summed over them): each state target
+    yields part of the way on the issue where the coercer's salience-weighted disagreement with
+    the status quo is largest (coercive diplomacy: Schelling 1966; George 1991). The share
+    yielded grows with the coercer's share of the pair's capability. It is an expectation
+    only: the target decides for itself."""
+    t, k = model.option_table, model.option_constants
+    sq = model.world.status_quo
+    worst = np.argmax(salience * np.abs(ideal - sq), axis=1)
+    rows = np.arange(len(ideal))
+    gap = (ideal[rows, worst] - sq[worst])[t.actor]
+    before = (sq[worst] - ideal[rows, worst])[t.actor]
+    weight = salience[rows, worst][t.actor]
+    base = scale * model.params.coercion_yield
+    total = np.zeros(len(t.actor))
+    for share, yields in zip(k.share, k.yields, strict=True):
+        after = before + base * share * gap
+        gain = 0.0 + weight * (before * before - after * after)
+        total = total + np.where(yields, gain, 0.0)
+    return total
+
+
+def _domestic(model: DisputeModel, salience_s: np.ndarray, freshness: np.ndarray,
+              before: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """The home audience's verdict on an act (zero for actors without a public)."""
+    t, k, p, w = model.option_table, model.option_constants, model.params, model.world
+    a = t.actor
     # the public rewards standing up to a disliked target, less so the third time in a row
-    rally = freshness * sum(agent.hostility.get(w.actors[j], 0.0) for j in targets) * -g
-    public = shift_gain(agent.public, agent.salience, w.status_quo, shifts)
-    reversal = model.params.audience_cost if agent.reverses_own_measure(action) else 0.0
-    value = rally + public + 5.0 * action.effects.approval - reversal
-    boost = 2.0 if model.snap_election[agent.actor_id] else 1.0
-    unpopularity = 1.5 - model.snap_approval[i]
-    return agent.opinion.audience * boost * unpopularity * value
+    rally = freshness * k.dislike * k.minus_g
+    public = np.where(model.traits.has_opinion[:, None], model.traits.public, model.ideals)
+    public_gain = slot_gain(public[k.rows], salience_s, before, shift)
+    reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
+    value = rally + public_gain + k.approval - reversal
+    boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)[a]
+    unpopularity = (p.unpopularity_base - w.approval)[a]
+    return np.where(k.has_opinion, k.audience * boost * unpopularity * value, 0.0)
 
 
-def _alliance(model, i: int, action, targets: list[int]) -> float:
-    g = action.goldstein / 10.0
-    if len(targets) == 2:  # a patron acting on two allies: the value of bringing them together
-        j, k = targets
-        own = model.actor_agents[i].alliance_pressure
-        return own * (model.snap_tension[j][k] * -10.0 * action.effects.pair_tension
-                      + 0.5 * max(g, 0.0))
-    value = 0.0
-    for j in targets:
-        for p in model.patrons[i][j]:
-            pressure = model.actor_agents[p].alliance_pressure
-            value += pressure * (0.5 * max(g, 0.0) - max(-g, 0.0))
-    return value
+def reverses_own_measure(model: DisputeModel) -> np.ndarray:
+    """Undoing a measure the same administration took costs it face at home (per candidate)."""
+    t = model.option_table
+    own = np.zeros((len(model.actor_agents), len(t.action_ids) + 1), dtype=bool)
+    for i, agent in enumerate(model.actor_agents):
+        for action_id, admin in agent.measures_taken.items():
+            own[i, model.action_index[action_id]] = admin == agent.administration
+    return own[t.actor, t.reverses]  # reverses == -1 reads the last, always-False column
 
 
-def _threat(model, i: int, action, targets: list[int], freshness: float) -> float:
-    threat = model.snap_threat[i]
-    if not threat:
-        return 0.0
-    tags = set(action.tags)
-    value = 0.0
-    if tags & {"security_cooperation", "provocation"}:
-        value += freshness * threat  # the tenth drill in a row reassures less than the first
-    if "security_withdrawal" in tags:  # ending intelligence sharing under threat is costly
-        value -= QUARREL_RESTRAINT * threat
-    hostility = max(-action.goldstein / 10.0, 0.0)
-    for j in targets:  # quarrelling with someone who faces the same adversary
-        if model.share_adversary[i][j]:
-            value -= QUARREL_RESTRAINT * threat * hostility
-    return value
+def _threat(model: DisputeModel, freshness: np.ndarray) -> np.ndarray:
+    """Security cooperation under threat reassures (the tenth drill in a row less than the
+    first); ending it, or quarrelling with those who face the same adversary, is costly."""
+    t, k, p = model.option_table, model.option_constants, model.params
+    threat = model.world.threat[t.actor]
+    restraint = p.quarrel_restraint * threat
+    value = 0.0 + np.where(t.reassuring, freshness * threat, 0.0)
+    value = np.where(t.withdrawal, value - restraint, value)
+    for quarrel in k.quarrel:
+        value = np.where(quarrel, value - restraint * k.hostility, value)
+    return np.where(threat != 0.0, value, 0.0)
+
+
+def month_options(model: DisputeModel) -> MonthOptions:
+    """The month's options, computed once per snapshot of the world for all actors at once.
+
+    Each actor's logit is the one of :func:`~sim.utility.logit_probabilities` over its own
+    feasible options (the same operations on the same values: the segments' maxima and the
+    elementwise steps are shared, each segment's sum is its own)."""
+    if model.month_options is not None:
+        return model.month_options
+    table = model.option_table
+    rows = np.flatnonzero(feasibility(model, table))
+    components = option_components(model)[rows]
+    cuts = np.searchsorted(rows, [*table.start, len(table.options)])
+    counts = np.diff(cuts)
+    if not counts.all():  # an actor without a feasible option: the catalogue lacks `wait`
+        raise ValueError("every actor needs a feasible option (the catalogue's idle act)")
+    totals = components.sum(axis=1)
+    z = (totals - np.repeat(np.maximum.reduceat(totals, cuts[:-1]), counts))
+    e = np.exp(z / model.params.choice_temperature)
+    sums = np.array([e[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
+    model.month_options = MonthOptions(rows, cuts, components, e / np.repeat(sums, counts))
+    return model.month_options
+
+
+def utility_components(model: DisputeModel, agent: ActorAgent, option: Option) -> list[float]:
+    """The weighted utility components of one option, for the world as it is now."""
+    i = model.actor_agents.index(agent)
+    table = model.option_table
+    row = option_components(model)[table.start[i] + table.position[i][option]]
+    return [float(v) for v in row]
 
 
 # --- choice -------------------------------------------------------------------------------------
 
 
-def logit_probabilities(utilities: np.ndarray, temperature: float) -> np.ndarray:
-    z = (utilities - utilities.max()) / temperature
-    e = np.exp(z)
-    return e / e.sum()
-
-
 def decide(model: DisputeModel, agent: ActorAgent) -> Decision:
-    options = feasible_options(model, agent)
-    components = np.array([utility_components(model, agent, o) for o in options])
-    probabilities = logit_probabilities(components.sum(axis=1), model.params.choice_temperature)
-    chosen = int(model.rng.choice(len(options), p=probabilities))
-    return Decision(agent.actor_id, options, components, probabilities, chosen)
+    """The actor's logit choice among this month's feasible options (one uniform draw)."""
+    month = month_options(model)
+    table = model.option_table
+    i = agent.index
+    a, b = month.cuts[i], month.cuts[i + 1]
+    probabilities = month.probabilities[a:b]
+    chosen = logit_draw(model.rng, probabilities)
+    return Decision(agent.actor_id, table.view(i, month.rows[a:b] - table.start[i]),
+                    month.components[a:b], probabilities, chosen)

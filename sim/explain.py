@@ -52,7 +52,7 @@ def replay(folder: Path, run_index: int):
 
 
 def explain_text(model, month: str, actor: str, top: int = 12) -> str:
-    from sim.decision import COMPONENTS
+    from sim.columns import COMPONENTS
 
     lines = []
     decisions = [(d, neg) for m, d, neg in model.decision_log if m == month and d.actor == actor]

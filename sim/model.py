@@ -14,20 +14,22 @@ month-by-month loop (MODEL.md section 5):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import mesa
 import numpy as np
 
-from sim import negotiation, tension
+from sim import agreements, decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
-from sim.decision import COMPONENTS, Decision, Option
-from sim.scenario import LoadedScenario
+from sim.columns import COMPONENTS, EVENT_COLUMNS
+from sim.decision import Decision, Option
+from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.checks import REQUIRED_TAGS
+from sim.utility import round_decimal
 from sim.world import build_world, month_range, months_between
 
-EVENT_COLUMNS = ("month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
-                 "scripted", "probability", *(f"u_{c}" for c in COMPONENTS), "u_total", "note")
+__all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
 
 
 @dataclass
@@ -42,11 +44,25 @@ class RunRecord:
 
 
 class DisputeModel(mesa.Model):
-    """One stochastic run of a scenario."""
+    """One stochastic run of a scenario, the Mesa way::
 
-    def __init__(self, loaded: LoadedScenario, seed: int, keep_decisions: bool = False):
-        super().__init__(rng=seed)
-        self.loaded = loaded
+        model = DisputeModel(scenario="scenarios/history_2018_2023.yaml", rng=42,
+                             choice_temperature=0.1)
+        while model.running:
+            model.step()
+        model.datacollector.get_model_vars_dataframe()
+
+    ``scenario`` is a scenario file or an already loaded scenario; ``rng`` the seed; any other
+    keyword sets a scenario parameter by name (``parameters.NAME`` of the scenario file), so
+    that ``mesa.batch_run(DisputeModel, parameters={"scenario": PATH, "rng": range(10),
+    "choice_temperature": [0.05, 0.1]})`` works. ``keep_decisions`` keeps every decision with
+    its utility breakdown (for ``sim explain`` and the classroom).
+    """
+
+    def __init__(self, scenario: str | Path | LoadedScenario, rng: int | None = None, *,
+                 keep_decisions: bool = False, **overrides: float):
+        super().__init__(rng=rng)
+        self.loaded = loaded = with_parameters(scenario, overrides)
         self.stage = s = loaded.scenario  # not `scenario`: Mesa 3.5 reserves it
         self.catalogue = loaded.catalogue
         self.params = s.parameters
@@ -66,14 +82,21 @@ class DisputeModel(mesa.Model):
         self.agent_by_id = {a.actor_id: a for a in self.actor_agents}
         self.veto_agents = [self.agent_by_id[v] for v in s.negotiation.veto_players]
         self.victims_agent = self.agent_by_id.get(s.negotiation.victims or "")
+        for k, agent in enumerate(self.actor_agents):
+            agent.index = k
         self.elections = self._election_calendar()
-        self._index_static_relations()
+        self.elections_ahead = self._elections_ahead()
+        decision.compile_options(self)
+        self.month_options: decision.MonthOptions | None = None
+        self.tie_masks: dict[tuple, np.ndarray] = {}  # see decision.ties_allow
         self.agreements = AgreementBook()
         self.next_proposal_month = 0
         self.last_ratification: list = []
         self.keep_decisions = keep_decisions
         self.decision_log: list[tuple[str, Decision, bool]] = []
-        self.usage: dict[tuple[str, str], float] = {}
+        # usage[i, a]: moving average of how often actor i took action a recently
+        self.usage = np.zeros((len(self.actor_agents), len(self.option_table.action_ids)))
+        self.action_index = {a: k for k, a in enumerate(self.option_table.action_ids)}
         # human players (sim.play, sim.classroom): their packages and answers to packages
         self.advice: dict[tuple[str, str], Decision] = {}
         self.player_package: tuple[str, dict[str, float], bool] | None = None
@@ -81,13 +104,18 @@ class DisputeModel(mesa.Model):
         self.impacts: list[tension.Impact] = []
         self.month_events: list[int] = []  # QuadClass of each act this month
         self.month_acts: set[tuple[str, str]] = set()  # (actor, action) taken this month
-        self.rows_trajectories: list[tuple] = []
-        self.rows_indices: list[tuple] = []
         self.rows_events: list[tuple] = []
-        self.rows_status_quo: list[tuple] = []
-        self._update_administrations()
+        self._index_dyads()
+        self.collected: list[tuple] = []  # the raw values of each month, see _collect
+        self.rows_done = 0
+        self._trajectories: list[tuple] = []
+        self._indices: list[tuple] = []
+        self._status_quo: list[tuple] = []
+        self._update_administrations(first=True)
         self._load_initial_agreements()
         self.running = True
+        self.datacollector = mesa.DataCollector(model_reporters=self.model_reporters())
+        self.datacollector.collect(self)
 
     # --- setup ----------------------------------------------------------------------------
 
@@ -103,31 +131,39 @@ class DisputeModel(mesa.Model):
         return calendar
 
     def election_ahead(self, actor: str) -> bool:
-        window = self.params.election_window
-        return any(0 <= months_between(self.month, m) <= window
-                   for m in self.elections.get(actor, ()))
+        return bool(self.elections_ahead[self.agent_by_id[actor].index, self.month_index])
 
-    def _index_static_relations(self) -> None:
-        """Alliances and rivalries do not change during a run: look them up once."""
-        w = self.world
-        n = len(w.actors)
-        self.allied = w.alliance.tolist()
-        self.adverse = w.adversary.tolist()
-        self.patrons = [[[p for p in range(n) if p not in (i, j) and self.allied[i][p]
-                          and self.allied[j][p]] for j in range(n)] for i in range(n)]
-        self.share_adversary = [[bool(np.any(w.adversary[i] & w.adversary[j])) for j in range(n)]
-                                for i in range(n)]
+    def _elections_ahead(self) -> np.ndarray:
+        """``[actor, month]``: an election of the actor is due within the election window."""
+        window = self.params.election_window
+        flags = np.zeros((len(self.actor_agents), len(self.months)), dtype=bool)
+        month = np.arange(len(self.months))
+        for agent in self.actor_agents:
+            for date in self.elections.get(agent.actor_id, ()):
+                ahead = months_between(self.months[0], date) - month
+                flags[agent.index] |= (ahead >= 0) & (ahead <= window)
+        return flags
 
     def snapshot(self) -> None:
-        """Plain-float copies of the state the month's decisions read (fast scalar access)."""
+        """Mark the world as changed: the month's options are computed afresh from it the next
+        time an actor decides (after the scripted events, or after a classroom inject)."""
+        self.month_options = None
+
+    def _index_dyads(self) -> None:
+        """The pairs the tables report, in their order, and those the indices average."""
         w = self.world
-        self.snap_tension = w.tension.tolist()
-        self.snap_received = w.received.tolist()
-        self.snap_given = w.given.tolist()
-        self.snap_threat = w.threat.tolist()
-        self.snap_approval = w.approval.tolist()
-        self.snap_election = {a.actor_id: self.election_ahead(a.actor_id)
-                              for a in self.actor_agents}
+        n = len(w.actors)
+        self.dyad_i, self.dyad_j = np.triu_indices(n, 1)
+        self.dyad_names = [w.dyad_name(i, j) for i, j in zip(self.dyad_i, self.dyad_j,
+                                                                 strict=True)]
+        self.dyad_number = {}
+        for k, (i, j) in enumerate(zip(self.dyad_i, self.dyad_j, strict=True)):
+            self.dyad_number[(w.actors[i], w.actors[j])] = k
+            self.dyad_number[(w.actors[j], w.actors[i])] = k
+        states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
+        self.state_pairs = pairs_among(states)
+        self.trilateral_pairs = pairs_among([w.index[a] for a in self.stage.meta.trilateral
+                                             if a in w.index])
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -141,15 +177,23 @@ class DisputeModel(mesa.Model):
                 opposition=spec.opposition,
             ))
 
-    def _update_administrations(self) -> None:
-        for agent in self.actor_agents:
-            agent.update_administration(self.month)
+    def _update_administrations(self, first: bool = False) -> None:
+        """Adopt each administration in office; keep the actors' ideal points and saliences
+        as matrices (actor by issue) for the mechanisms' array operations."""
+        changed = [agent.update_administration(self.month) for agent in self.actor_agents]
+        if first or any(changed):
+            self.ideals = np.array([a.ideal for a in self.actor_agents])
+            self.saliences = np.array([a.salience for a in self.actor_agents])
 
     # --- the month ------------------------------------------------------------------------
 
     def step(self) -> None:
+        """One month; after the scenario's last month a step does nothing."""
+        if not self.running:
+            return
         self.begin_month()
         self.finish_month()
+        self.datacollector.collect(self)
 
     def begin_month(self) -> None:
         """Fire the month's scripted events and let every actor decide; a game shows the human
@@ -170,11 +214,12 @@ class DisputeModel(mesa.Model):
                 decision = self.human_decision(decision, choices[agent.actor_id])
             self._carry_out(decision)
         negotiation.negotiation_step(self)
-        negotiation.agreements_step(self)
+        agreements.agreements_step(self)
         p = self.params
         goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
-                                             p.cooperation_gain, p.relaxation)
-        tension.update_memories(self.world, self.impacts, p.memory)
+                                             p.cooperation_gain, p.relaxation, p.cross_effect)
+        tension.update_memories(self.world, self.impacts, p.memory,
+                                p.security_cooperation_threat)
         w = self.world
         w.approval += p.approval_relaxation * (w.approval_base - w.approval)
         self._fade_transient_shifts()
@@ -215,13 +260,14 @@ class DisputeModel(mesa.Model):
     def freshness(self, actor: str, action_id: str) -> float:
         """Repeating an act adds less each time: its effects on the status quo are scaled by
         one minus a moving average of how often the actor took it recently."""
-        return 1.0 - self.usage.get((actor, action_id), 0.0)
+        return 1.0 - self.usage[self.agent_by_id[actor].index, self.action_index[action_id]]
 
     def _update_usage(self) -> None:
         memory = self.params.memory
-        taken = self.month_acts
-        for key in set(self.usage) | taken:
-            self.usage[key] = memory * self.usage.get(key, 0.0) + (1.0 - memory) * (key in taken)
+        taken = np.zeros(self.usage.shape, dtype=bool)
+        for actor, action_id in self.month_acts:
+            taken[self.agent_by_id[actor].index, self.action_index[action_id]] = True
+        self.usage = memory * self.usage + (1.0 - memory) * taken
 
     def record_decision(self, decision: Decision, negotiation: bool = False) -> None:
         if self.keep_decisions:
@@ -336,33 +382,119 @@ class DisputeModel(mesa.Model):
     # --- data -----------------------------------------------------------------------------
 
     def _collect(self, goldstein: np.ndarray) -> None:
-        w, month = self.world, self.month
-        for i, j in w.dyads():
-            ties = ";".join(f"{t[0]}:{t[1]}>{t[2]}" if w.tie_directed[t[0]] else t[0]
-                            for t in w.ties_between(w.actors[i], w.actors[j]))
-            self.rows_trajectories.append((month, w.dyad_name(i, j), round(w.tension[i, j], 6),
-                                           round(w.cooperation[i, j], 6),
-                                           round(goldstein[i, j], 6), ties))
-        self.rows_status_quo.extend((month, issue, round(float(v), 6))
-                                    for issue, v in zip(w.issues, w.status_quo, strict=True))
-        self.rows_indices.append((month, *self.regional_indices(),
-                                  len(self.agreements.in_force()),
-                                  sum(1 for q in self.month_events if q == 4)))
+        """Keep the month's values; the rows are built (and rounded) when they are read."""
+        w = self.world
+        i, j = self.dyad_i, self.dyad_j
+        self.collected.append((self.month, w.tension[i, j], w.cooperation[i, j], goldstein[i, j],
+                               self.tie_labels(), w.status_quo.copy(), self.regional_raw(),
+                               len(self.agreements.in_force()),
+                               sum(1 for q in self.month_events if q == 4)))
+
+    def tie_labels(self) -> list[str]:
+        """The ties in force between each pair, as the trajectories table writes them."""
+        w = self.world
+        labels: list[list[str]] = [[] for _ in self.dyad_names]
+        for name, a, b in sorted(w.ties):
+            k = self.dyad_number.get((a, b)) if a in w.index and b in w.index else None
+            if k is not None:
+                labels[k].append(f"{name}:{a}>{b}" if w.tie_directed[name] else name)
+        return [";".join(parts) for parts in labels]
+
+    def regional_raw(self) -> tuple[float, float]:
+        """Mean tension among the states and the trilateral partners' cohesion (unrounded)."""
+        w = self.world
+        si, sj = self.state_pairs
+        regional = float(mean_of(w.tension[si, sj])) if len(si) else 0.0
+        ti, tj = self.trilateral_pairs
+        cohesion = (float(mean_of((w.cooperation[ti, tj] - w.tension[ti, tj] + 1.0) / 2.0))
+                    if len(ti) else 0.0)
+        return regional, cohesion
+
+    def latest_indices(self) -> tuple[float, float]:
+        """The regional indices of the month just collected (of the start before any)."""
+        return self.collected[-1][6] if self.collected else self.regional_raw()
 
     def regional_indices(self) -> tuple[float, float]:
-        w = self.world
-        states = [i for i, a in enumerate(self.actor_agents) if a.kind == "state"]
-        pairs = [(i, j) for i in states for j in states if i < j]
-        regional = float(np.mean([w.tension[i, j] for i, j in pairs])) if pairs else 0.0
-        tri = [w.index[a] for a in self.stage.meta.trilateral if a in w.index]
-        tri_pairs = [(i, j) for i in tri for j in tri if i < j]
-        cohesion = (float(np.mean([(w.cooperation[i, j] - w.tension[i, j] + 1.0) / 2.0
-                                   for i, j in tri_pairs])) if tri_pairs else 0.0)
+        """Mean tension among the states and the trilateral partners' cohesion, rounded."""
+        regional, cohesion = self.regional_raw()
         return round(regional, 6), round(cohesion, 6)
+
+    def _rows(self) -> None:
+        """Turn the months collected since the last read into table rows, rounding once."""
+        fresh = self.collected[self.rows_done:]
+        if not fresh:
+            return
+        self.rows_done = len(self.collected)
+        k = len(self.dyad_names)
+        values = np.stack([np.concatenate(m[1:4]) for m in fresh])
+        values = np.round(values, 6).tolist()  # numpy's rounding, as the rows always had
+        status = round_decimal(np.stack([m[5] for m in fresh]).ravel())
+        indices = round_decimal(np.array([m[6] for m in fresh]).ravel())
+        n_issues = len(self.world.issues)
+        for x, (month, *_rest, ties, _sq, _idx, in_force, material) in enumerate(fresh):
+            v = values[x]
+            self._trajectories.extend(
+                (month, name, v[d], v[k + d], v[2 * k + d], ties[d])
+                for d, name in enumerate(self.dyad_names))
+            self._status_quo.extend((month, issue, status[x * n_issues + q])
+                                    for q, issue in enumerate(self.world.issues))
+            self._indices.append((month, indices[2 * x], indices[2 * x + 1], in_force, material))
+
+    @property
+    def rows_trajectories(self) -> list[tuple]:
+        self._rows()
+        return self._trajectories
+
+    @property
+    def rows_indices(self) -> list[tuple]:
+        self._rows()
+        return self._indices
+
+    @property
+    def rows_status_quo(self) -> list[tuple]:
+        self._rows()
+        return self._status_quo
+
+    def model_reporters(self) -> dict[str, object]:
+        """Mesa model reporters: the regional indices and the tension of each key dyad."""
+        reporters: dict[str, object] = {
+            "regional_tension": lambda m: m.latest_indices()[0],
+            "trilateral_cohesion": lambda m: m.latest_indices()[1],
+        }
+        w = self.world
+        for dyad in self.stage.meta.key_dyads:
+            a, b = dyad.split("-")
+            if a in w.index and b in w.index:
+                i, j = w.index[a], w.index[b]
+                reporters[f"tension {dyad}"] = lambda m, i=i, j=j: float(m.world.tension[i, j])
+        return reporters
 
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
                          self.agreements.all, self.rows_status_quo)
+
+
+def mean_of(values: np.ndarray) -> np.float64:
+    """``np.mean`` of a 1-D array (the same sum and division) without its overhead."""
+    return values.sum() / len(values)
+
+
+def pairs_among(members: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Index arrays (i, j) of every pair i < j of the members, for fancy indexing."""
+    pairs = [(i, j) for i in members for j in members if i < j]
+    return (np.array([i for i, _ in pairs], dtype=np.intp),
+            np.array([j for _, j in pairs], dtype=np.intp))
+
+
+def with_parameters(scenario: str | Path | LoadedScenario,
+                    overrides: dict[str, float]) -> LoadedScenario:
+    """The scenario (a file or a loaded one) with parameters set by name."""
+    dotted = {f"parameters.{name}": value for name, value in overrides.items()}
+    if isinstance(scenario, LoadedScenario):
+        if not dotted:
+            return scenario
+        return load_scenario(scenario.path, {**scenario.overrides, **dotted})
+    return load_scenario(scenario, dotted)
 
 
 def simulate(loaded: LoadedScenario, seed: int, keep_decisions: bool = False) -> DisputeModel:

@@ -19,36 +19,28 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import ratification
-from sim.agreements import (
-    Agreement,
-    administration_distance,
-    collapse_probability,
-    hazard_terms,
-    monthly_hazard,
-)
-from sim.bargaining import bargaining_round
-from sim.decision import COMPONENTS, Decision, Option, logit_probabilities, spatial_gain
+from sim.agreements import sign, status_quo_with
+from sim.bargaining import bargaining_positions
+from sim.columns import COMPONENTS
+from sim.decision import Decision, Option
+from sim.utility import logit_probabilities, spatial_gain
 
 if TYPE_CHECKING:
     from sim.agents import ActorAgent
     from sim.model import DisputeModel
 
-REPROPOSAL_DELAY = 6  # months before a rejected or unratified package is tabled again
-
 
 def bargaining_step(model: DisputeModel) -> None:
     idx = model.negotiation_issue_idx
     agents = model.actor_agents
-    c = np.array([a.capability for a in agents])
     x = np.array([a.negotiating[idx] for a in agents])
-    s = np.array([a.salience[idx] for a in agents])
-    risk = np.array([a.risk for a in agents])
-    result = bargaining_round(c, x, s, mistrust=model.world.tension, position_range=(0.0, 1.0),
-                              risk=risk)
+    s, ideal = model.saliences[:, idx], model.ideals[:, idx]
+    new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
+                               model.traits.bargaining)
     p = model.params
-    for agent, old, new in zip(agents, x, np.asarray(result.position), strict=True):
-        moved = old + p.bargaining_rate * (new - old) + p.position_anchor * (agent.ideal[idx] - old)
-        agent.negotiating[idx] = np.clip(moved, 0.0, 1.0)
+    moved = np.clip(x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x), 0.0, 1.0)
+    for agent, row in zip(agents, moved, strict=True):
+        agent.negotiating[idx] = row
 
 
 def veto_distance(model: DisputeModel) -> float:
@@ -82,12 +74,6 @@ def draft_package(model: DisputeModel, include_victims: bool) -> np.ndarray:
     return (w * x).sum(axis=0) / w.sum(axis=0)
 
 
-def status_quo_with(model: DisputeModel, terms: np.ndarray) -> np.ndarray:
-    after = model.world.status_quo.copy()
-    after[model.negotiation_issue_idx] = terms
-    return after
-
-
 def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndarray,
                           included: bool) -> np.ndarray:
     """Utility of accepting a package rather than keeping the status quo, by component."""
@@ -108,7 +94,7 @@ def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndar
                    if others else 0.0)
     values = dict.fromkeys(COMPONENTS, 0.0)
     values.update(position=p.weight_position * position, domestic=p.weight_domestic * domestic,
-                  alliance=p.weight_alliance * 0.5 * alliance,
+                  alliance=p.weight_alliance * p.ally_deal_pressure * alliance,
                   reciprocity=p.weight_reciprocity * reciprocity, cost=-p.acceptance_margin)
     return np.array([values[k] for k in COMPONENTS])
 
@@ -166,7 +152,7 @@ def negotiation_step(model: DisputeModel) -> None:
     if _accepted_by_all(model, terms, included, proposer) and _ratified(model, terms, included):
         sign(model, terms, included)
     else:
-        model.next_proposal_month = model.month_index + REPROPOSAL_DELAY
+        model.next_proposal_month = model.month_index + model.params.reproposal_delay
 
 
 def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
@@ -220,7 +206,7 @@ def _ratified(model: DisputeModel, terms: np.ndarray, included: bool) -> bool:
         audience = agent.opinion.audience if agent.opinion else 0.0
         prob = ratification.ratification_probability(audience, opposition, refusal,
                                                      p.ratification_threshold,
-                                                     p.ratification_steepness)
+                                                     p.ratification_steepness, p.refusal_weight)
         ok = bool(model.rng.random() < prob)
         results.append(ratification.Ratification(agent.actor_id, opposition, refusal, prob, ok))
     model.last_ratification = results
@@ -237,103 +223,10 @@ def victims_refusal(model: DisputeModel, group_id: str, after: np.ndarray, inclu
     group = model.agent_by_id[group_id]
     p = model.params
     return ratification.refusal_share(group.ideal, group.salience, model.world.status_quo, after,
-                                      included, p.refusal_sensitivity, p.refusal_offset)
+                                      included, p.refusal_sensitivity, p.refusal_offset,
+                                      p.inclusion_refusal_factor)
 
 
 def _terms_note(model: DisputeModel, terms: np.ndarray, included: bool) -> str:
     pairs = ";".join(f"{k}={v:.2f}" for k, v in zip(model.negotiation_issues, terms, strict=True))
     return pairs + (";victims included" if included else "")
-
-
-# --- signing and collapse -----------------------------------------------------------------------
-
-
-def sign(model: DisputeModel, terms: np.ndarray, included: bool) -> Agreement:
-    vetoes = [a.actor_id for a in model.veto_agents]
-    after = status_quo_with(model, terms)
-    results = {r.actor: r for r in model.last_ratification}
-    refusal = max((r.refusal for r in results.values()), default=0.0)
-    opposition = max((r.opposition for r in results.values()), default=0.0)
-    agreement = Agreement(
-        id=model.agreements.next_id(),
-        terms={k: float(v) for k, v in zip(model.negotiation_issues, terms, strict=True)},
-        signatories=vetoes,
-        signed=model.month,
-        signed_by={a.actor_id: a.administration for a in model.veto_agents},
-        ideals_at_signing={a.actor_id: a.ideal[model.negotiation_issue_idx].copy()
-                           for a in model.veto_agents},
-        victims_included=included,
-        refusal=refusal,
-        opposition=opposition,
-    )
-    model.agreements.add(agreement)
-    for actor in vetoes:
-        model.log_action(actor, model.action_by_tag["signature"], [v for v in vetoes if v != actor],
-                         note=f"signs {agreement.id}")
-    model.world.status_quo[:] = after
-    model.world.transient[model.negotiation_issue_idx] = 0.0  # the deal fixes these issues
-    _victims_answer(model, agreement)
-    _restore_ties(model, vetoes, agreement.id)
-    return agreement
-
-
-def _victims_answer(model: DisputeModel, agreement: Agreement) -> None:
-    group = model.victims_agent
-    if group is None:
-        return
-    states = [a.actor_id for a in model.veto_agents if group.actor_id in a.spec.consent_of]
-    refuses = model.rng.random() < agreement.refusal
-    tag = "refusal" if refuses else "consent"
-    model.log_action(group.actor_id, model.action_by_tag[tag], states,
-                     note=f"{agreement.refusal:.0%} of victims refuse {agreement.id}")
-
-
-def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> None:
-    w = model.world
-    negotiation = model.stage.negotiation
-    for name in negotiation.restores_ties:
-        for a in vetoes:
-            for b in vetoes:
-                if a == b or (not w.tie_directed[name] and a > b):
-                    continue
-                tie = w.tie(name, a, b)
-                present = tie in w.ties
-                if w.tie_hostile[name] and present:
-                    model.implement(name, a, b, add=False, note=f"implements {agreement_id}")
-                elif not w.tie_hostile[name] and not present:
-                    model.implement(name, a, b, add=True, note=f"implements {agreement_id}")
-    for name in negotiation.creates_ties:
-        w.ties.add(w.tie(name, vetoes[0], vetoes[1]))
-
-
-def agreements_step(model: DisputeModel) -> None:
-    for agreement in model.agreements.in_force():
-        distances = {}
-        for actor in agreement.signatories:
-            agent = model.agent_by_id[actor]
-            then = agreement.ideals_at_signing[actor]
-            now = agent.ideal[model.negotiation_issue_idx]
-            distances[actor] = administration_distance(then, now,
-                                                       agent.salience[model.negotiation_issue_idx])
-        distance = max(distances.values())
-        hazard = monthly_hazard(agreement, distance, model.params)
-        agreement.hazard_history.append(hazard)
-        if model.rng.random() < collapse_probability(hazard):
-            _collapse(model, agreement, distances)
-
-
-def _collapse(model: DisputeModel, agreement: Agreement, distances: dict[str, float]) -> None:
-    terms = hazard_terms(agreement, max(distances.values()), model.params)
-    agreement.ended = model.month
-    agreement.end_reason = "collapse: " + max(terms, key=terms.get)
-    withdrawer = max(distances, key=distances.get)
-    others = [a for a in agreement.signatories if a != withdrawer]
-    model.log_action(withdrawer, model.action_by_tag["collapse"], others,
-                     note=f"abandons {agreement.id} ({agreement.end_reason})")
-    agent = model.agent_by_id[withdrawer]
-    idx = model.negotiation_issue_idx
-    sq = model.world.status_quo
-    sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
-    w = model.world
-    for name in model.stage.negotiation.creates_ties:
-        w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))

@@ -10,22 +10,17 @@ home. The home level has two parts here:
   falls when they took part in drawing it up (usip-2023-mend-ties#P16, P18).
 
 The government ratifies with a probability that falls as its audience-weighted opposition
-(public opposition plus half the refusal share) passes a threshold. A refused deal can still be
+(public opposition plus a weighted refusal share) passes a threshold. A refused deal can still be
 signed; its refusal and opposition stay with it and raise its hazard of collapse.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.decision import spatial_gain
-
-
-def logistic(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-max(min(x, 60.0), -60.0)))
+from sim.utility import logistic, spatial_gain
 
 
 def public_opposition(public: np.ndarray, salience: np.ndarray, status_quo: np.ndarray,
@@ -38,10 +33,11 @@ def public_opposition(public: np.ndarray, salience: np.ndarray, status_quo: np.n
 
 def refusal_share(ideal: np.ndarray, salience: np.ndarray, status_quo: np.ndarray,
                   package: np.ndarray, included: bool, sensitivity: float,
-                  offset: float) -> float:
-    """Share of a group refusing the package (accepting its money means accepting its terms)."""
+                  offset: float, inclusion_factor: float) -> float:
+    """Share of a group refusing the package (accepting its money means accepting its terms);
+    taking part in drawing it up multiplies the offset by ``inclusion_factor``."""
     loss = -spatial_gain(ideal, salience, status_quo, package)
-    return logistic(sensitivity * loss - offset * (2.0 if included else 1.0))
+    return logistic(sensitivity * loss - offset * (inclusion_factor if included else 1.0))
 
 
 @dataclass(frozen=True)
@@ -54,6 +50,8 @@ class Ratification:
 
 
 def ratification_probability(audience: float, opposition: float, refusal: float,
-                             threshold: float, steepness: float) -> float:
-    pressure = audience * (opposition + 0.5 * refusal)
+                             threshold: float, steepness: float, refusal_weight: float) -> float:
+    """Logistic in the threshold minus the audience-weighted pressure (public opposition plus
+    ``refusal_weight`` times the victims' refusal share)."""
+    pressure = audience * (opposition + refusal_weight * refusal)
     return logistic(steepness * (threshold - pressure))

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.utility import unit_clip
 from sim.world import World
-
-# An adversary's alliance drill weighs a quarter as much as a show of force aimed at oneself.
-SECURITY_COOPERATION_THREAT = 0.25
 
 
 @dataclass(frozen=True)
@@ -50,13 +48,16 @@ def monthly_impulses(n: int, impacts: list[Impact]) -> tuple[np.ndarray, np.ndar
 
 
 def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c: float,
-                     relaxation: float) -> np.ndarray:
-    """Apply a month's events to tension and cooperation; return the dyadic Goldstein sums."""
+                     relaxation: float, cross_effect: float) -> np.ndarray:
+    """Apply a month's events to tension and cooperation; return the dyadic Goldstein sums.
+
+    ``cross_effect`` is how much a cooperative act lowers tension (and a hostile one lowers
+    cooperation) relative to how much it raises cooperation (tension)."""
     n = len(world.actors)
     hostile, friendly, goldstein = monthly_impulses(n, impacts)
     t, c = world.tension, world.cooperation
-    t += gain_t * (hostile * (1.0 - t) - 0.5 * friendly * t)
-    c += gain_c * (friendly * (1.0 - c) - 0.5 * hostile * c)
+    t += gain_t * (hostile * (1.0 - t) - cross_effect * friendly * t)
+    c += gain_c * (friendly * (1.0 - c) - cross_effect * hostile * c)
     floor_t, floor_c = relation_floors(world)
     t += relaxation * (floor_t - t)
     c += relaxation * (floor_c - c)
@@ -69,15 +70,25 @@ def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c:
 
 def relation_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
     """Baselines shifted by the ties in force between each pair."""
-    floor_t, floor_c = world.base_tension.copy(), world.base_cooperation.copy()
-    for i, j in world.dyads():
-        coop_shift, hostile_shift = world.tie_floor_shift(world.actors[i], world.actors[j])
-        floor_c[i, j] = floor_c[j, i] = min(1.0, max(0.0, floor_c[i, j] + coop_shift))
-        floor_t[i, j] = floor_t[j, i] = min(1.0, floor_t[i, j] + hostile_shift)
+    n = len(world.actors)
+    coop, hostile = np.zeros((n, n)), np.zeros((n, n))
+    index = world.index
+    for name, a, b in sorted(world.ties):  # the order of World.tie_floor_shift's sums
+        if a not in index or b not in index:
+            continue
+        i, j = sorted((index[a], index[b]))
+        (hostile if world.tie_hostile[name] else coop)[i, j] += world.tie_weight[name]
+    coop, hostile = coop + coop.T, hostile + hostile.T
+    np.fill_diagonal(coop, 0.0)
+    np.fill_diagonal(hostile, 0.0)
+    floor_c = unit_clip(world.base_cooperation + (coop - hostile))
+    raised = world.base_tension + hostile
+    floor_t = np.where(raised < 1.0, raised, 1.0)
     return floor_t, floor_c
 
 
-def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
+def update_memories(world: World, impacts: list[Impact], memory: float,
+                    alliance_threat: float) -> None:
     """Decay what each actor remembers receiving, then add this month's acts.
 
     Both are exponentially decayed sums of monthly amounts, so an act is felt in full the month
@@ -86,7 +97,8 @@ def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
     government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
     ``threat[i]`` averages material conflict
     from i's adversaries and security cooperation among those adversaries (one side's alliance
-    is the other's threat).
+    is the other's threat); ``alliance_threat`` is how much an adversaries' act of security
+    cooperation weighs against a show of force aimed at oneself.
     """
     n = len(world.actors)
     received, given, threat = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n)
@@ -104,7 +116,7 @@ def update_memories(world: World, impacts: list[Impact], memory: float) -> None:
         if ev.security_cooperation:
             parties = [ev.source, *ev.targets]
             watchers = np.all(adv[:, parties], axis=1)
-            threat[watchers] += SECURITY_COOPERATION_THREAT * max(g, 0.0)
+            threat[watchers] += alliance_threat * max(g, 0.0)
     world.received = memory * world.received + received
     world.given = memory * world.given + given
     world.threat = memory * world.threat + threat

@@ -149,12 +149,16 @@ def test_every_decision_is_logged_with_its_breakdown(history_short):
     from sim.model import simulate
 
     model = simulate(history_short, 5)
-    chosen = [row for row in model.rows_events if row[7] is False and row[8] is not None]
+    from sim.columns import EVENT_COLUMNS, UTILITY_COLUMNS
+
+    column = {name: k for k, name in enumerate(EVENT_COLUMNS)}
+    chosen = [row for row in model.rows_events
+              if row[column["scripted"]] is False and row[column["probability"]] is not None]
     assert chosen, "actors made no decisions at all"
     for row in chosen:
-        parts, total = row[9:9 + len(COMPONENTS)], row[9 + len(COMPONENTS)]
-        assert sum(parts) == pytest.approx(total, abs=1e-5)
-        assert 0 < row[8] <= 1
+        parts = [row[column[name]] for name in UTILITY_COLUMNS]
+        assert sum(parts) == pytest.approx(row[column["u_total"]], abs=1e-5)
+        assert 0 < row[column["probability"]] <= 1
 
 
 def test_spoilers_coerce_more_when_the_allies_cooperate_on_security(history):
@@ -178,6 +182,18 @@ def test_pyongyang_answers_its_adversaries_alignment(history):
     calm = sum(components(model, "PRK", "missile_test", "JPN").values())
     w = model.world
     summit = Impact(w.index["KOR"], (w.index["JPN"],), 8.0, 1, security_cooperation=True)
-    update_memories(w, [summit], model.params.memory)
+    update_memories(w, [summit], model.params.memory,
+                    model.params.security_cooperation_threat)
     model.snapshot()
     assert sum(components(model, "PRK", "missile_test", "JPN").values()) > calm
+
+
+def test_a_decisions_options_behave_as_a_list(history):
+    model = fresh_model(history)
+    model.agents.do("decide")
+    decision = model.agent_by_id["JPN"].decision
+    options = list(decision.options)
+    assert len(options) == len(decision.components) == len(decision.probabilities)
+    assert decision.options.index(options[-1]) == len(options) - 1
+    assert options[0] in decision.options and decision.options == options
+    assert decision.option == options[decision.chosen]

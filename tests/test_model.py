@@ -17,6 +17,7 @@ from sim.run_cmd import write_run_folder
 from sim.scenario import load_scenario
 
 SIM = Path(__file__).resolve().parent.parent / "sim"
+SCENARIO_SHORT_PATH = str(Path(__file__).resolve().parent / "scenarios" / "history_to_2020.yaml")
 LEVERS = {
     "levers.us_mediation.setting": ["passive", "shuttle", "envoy"],
     "levers.victim_inclusion.setting": ["required", "optional", "excluded"],
@@ -121,3 +122,47 @@ def test_bad_scenario_on_the_command_line_exits_2(tmp_path, capsys):
     assert main(["run", str(bad), "--runs", "1", "--quiet", "--no-figures"]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml:1: extends" in err and "Traceback" not in err
+
+
+# --- the Mesa way -------------------------------------------------------------------------------
+
+
+def test_a_step_after_the_last_month_does_nothing(history_short):
+    model = simulate(history_short, 3)
+    rows = list(model.rows_trajectories)
+    months = len(model.datacollector.model_vars["regional_tension"])
+    model.step()
+    assert not model.running
+    assert model.rows_trajectories == rows
+    assert len(model.datacollector.model_vars["regional_tension"]) == months
+
+
+def test_constructor_takes_a_path_a_seed_and_parameters_by_name(history_short):
+    from sim.model import DisputeModel
+
+    model = DisputeModel(scenario=SCENARIO_SHORT_PATH, rng=5, choice_temperature=0.3)
+    assert model.params.choice_temperature == 0.3
+    same = DisputeModel(history_short, 5)
+    assert same.params.choice_temperature != 0.3
+    overridden = DisputeModel(history_short, 5, choice_temperature=0.3)
+    assert overridden.params.choice_temperature == 0.3
+    assert overridden.stage.meta.end == "2019-12"  # the loaded scenario's own overrides stay
+
+
+def test_mesa_batch_run_runs_the_model_and_reads_its_reporters():
+    import mesa
+
+    from sim.model import DisputeModel
+
+    results = mesa.batch_run(
+        DisputeModel,
+        parameters={"scenario": SCENARIO_SHORT_PATH, "rng": [1, 2],
+                    "choice_temperature": [0.05, 0.2]},
+        iterations=1, max_steps=100, number_processes=1, display_progress=False)
+    assert len(results) == 4
+    for row in results:
+        assert 0 <= row["regional_tension"] <= 1 and 0 <= row["tension JPN-KOR"] <= 1
+    cold = [r["tension JPN-KOR"] for r in results if r["choice_temperature"] == 0.05]
+    assert len(set(cold)) == 2  # different seeds, different runs
+
+

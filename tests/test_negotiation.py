@@ -67,3 +67,20 @@ def test_a_package_on_the_table_is_signed_or_rejected_in_month_one():
     actions = [row[3] for row in model.rows_events if row[0] == "2023-03"]
     assert "propose_settlement" in actions
     assert "sign_agreement" in actions or "reject_proposal" in actions
+
+
+def test_the_fast_bargaining_round_moves_positions_exactly_as_the_kernel():
+    """The simulation's vectorised round is the kernel's round (sim.bargaining), bit for bit."""
+    from sim.bargaining import RoundConstants, bargaining_positions, bargaining_round
+
+    rng = np.random.default_rng(3)
+    for case in range(300):
+        n, dims = int(rng.integers(2, 8)), int(rng.integers(1, 5))
+        c, s = rng.random(n) * 3, rng.random((n, dims))
+        x = np.round(rng.random((n, dims)), 1 if case % 3 == 0 else 6)  # ties and capitulations
+        mistrust = rng.random((n, n))
+        risk = rng.uniform(-1, 1, n)
+        kernel = bargaining_round(c, x, s, mistrust=mistrust, position_range=(0.0, 1.0),
+                                  risk=risk).position
+        fast = bargaining_positions(c, x, s, mistrust, RoundConstants.of(risk))
+        assert np.array_equal(np.asarray(kernel).reshape(n, dims), fast), case

@@ -24,18 +24,19 @@ def test_opposition_grows_as_the_package_moves_away_from_the_public():
 def test_victims_refuse_less_when_they_took_part():
     ideal, salience = np.array([0.0, 1.0]), np.array([1.0, 0.9])
     package = np.array([0.85, 0.45])
-    excluded = refusal_share(ideal, salience, SQ, package, False, 3.0, 2.5)
-    included = refusal_share(ideal, salience, SQ, package, True, 3.0, 2.5)
+    excluded = refusal_share(ideal, salience, SQ, package, False, 3.0, 2.5, 2.0)
+    included = refusal_share(ideal, salience, SQ, package, True, 3.0, 2.5, 2.0)
     assert included < excluded
 
 
 @given(st.floats(0, 1), st.floats(0, 1), st.floats(0, 1))
 def test_ratification_falls_with_opposition_and_refusal(audience, opposition, refusal):
-    p = ratification_probability(audience, opposition, refusal, 0.65, 10.0)
+    rules = (0.65, 10.0, 0.5)  # threshold, steepness, refusal weight
+    p = ratification_probability(audience, opposition, refusal, *rules)
     assert 0 <= p <= 1
-    assert ratification_probability(audience, min(1, opposition + 0.1), refusal, 0.65, 10.0) <= p
-    assert ratification_probability(audience, opposition, min(1, refusal + 0.1), 0.65, 10.0) <= p
+    assert ratification_probability(audience, min(1, opposition + 0.1), refusal, *rules) <= p
+    assert ratification_probability(audience, opposition, min(1, refusal + 0.1), *rules) <= p
 
 
 def test_a_government_deaf_to_its_public_ratifies_anyway():
-    assert ratification_probability(0.0, 0.9, 0.9, 0.65, 10.0) > 0.99
+    assert ratification_probability(0.0, 0.9, 0.9, 0.65, 10.0, 0.5) > 0.99

@@ -1,9 +1,10 @@
 """The stylized facts of MODEL.md section 7, as ensemble statements over fixed seeds.
 
-Each statement compares shares or means over 40 runs with fixed per-run seeds (the same seeds
-every time, so the test is deterministic) and margins wide enough that a small change to the
-model does not flip them by chance. These tests take a few minutes: they run the model a few
-hundred times.
+Each statement compares shares or means over 300 runs with fixed per-run seeds (the same seeds
+every time, so the test is deterministic): enough that every asserted share has a standard error
+under 0.03 (checked, and printed with the share: run with ``-s`` to see them), with margins wide
+enough that a small change to the model does not flip them by chance. These tests take a few
+minutes: they run the model a few thousand times.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sim.scenario import load_scenario
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
-RUNS = 40
+RUNS = 300
+MAX_STANDARD_ERROR = 0.03
 SEED = 20240101
 COERCION = {"impose_export_controls", "remove_from_white_list", "economic_coercion"}
 COUNTER_MOVES = {"wto_complaint", "terminate_gsomia", "remove_from_white_list"}
@@ -38,6 +40,11 @@ def history_runs():
 
 
 @pytest.fixture(scope="module")
+def to_2020_runs():
+    return ensemble(TEST_SCENARIOS / "history_to_2020.yaml")
+
+
+@pytest.fixture(scope="module")
 def thaw_runs():
     return ensemble(SCENARIOS / "thaw_2023.yaml")
 
@@ -47,8 +54,19 @@ def acted(record, actor, target, actions, start, end) -> bool:
                for e in record.events)
 
 
-def share(records, predicate) -> float:
-    return float(np.mean([predicate(r) for r in records]))
+def share(records, predicate, name: str = "") -> float:
+    """The share of records for which the predicate holds, printed with its standard error;
+    the ensemble must be large enough for that error to stay under MAX_STANDARD_ERROR."""
+    hits = [bool(predicate(r)) for r in records]
+    return observed(hits, name or getattr(predicate, "__name__", "share"))
+
+
+def observed(hits: list[bool], name: str) -> float:
+    p = float(np.mean(hits))
+    error = float(np.sqrt(p * (1 - p) / len(hits)))
+    print(f"{name}: {p:.3f} (standard error {error:.3f}, n={len(hits)})")
+    assert error < MAX_STANDARD_ERROR, f"{name}: too few runs for a standard error under 0.03"
+    return p
 
 
 def half_year_tension(record, dyad="JPN-KOR") -> dict[str, float]:
@@ -60,25 +78,27 @@ def half_year_tension(record, dyad="JPN-KOR") -> dict[str, float]:
     return {k: float(np.mean(v)) for k, v in halves.items()}
 
 
-def test_1_a_ruling_brings_coercion_within_months():
+def test_1_a_ruling_brings_coercion_within_months(to_2020_runs):
     """Fact 1: after the 2018 ruling Tokyo coerces Seoul within a year in most runs, and more
     often than in the same history without the rulings."""
     window = ("2018-10", "2019-09")
-    with_ruling = share(ensemble(TEST_SCENARIOS / "history_to_2020.yaml"),
-                        lambda r: acted(r, "JPN", "KOR", COERCION, *window))
+    with_ruling = share(to_2020_runs, lambda r: acted(r, "JPN", "KOR", COERCION, *window),
+                        "Tokyo coerces within a year of the ruling")
     without = share(ensemble(TEST_SCENARIOS / "history_no_ruling.yaml"),
-                    lambda r: acted(r, "JPN", "KOR", COERCION, *window))
+                    lambda r: acted(r, "JPN", "KOR", COERCION, *window),
+                    "... without the rulings")
     assert with_ruling >= 0.8
     assert with_ruling - without >= 0.1
 
 
-def test_2_retaliation_is_answered():
+def test_2_retaliation_is_answered(to_2020_runs):
     """Fact 2: export controls make a Korean counter-move much more likely than without them."""
     window = ("2018-10", "2020-06")
-    with_controls = share(ensemble(TEST_SCENARIOS / "history_to_2020.yaml"),
-                          lambda r: acted(r, "KOR", "JPN", COUNTER_MOVES, *window))
+    with_controls = share(to_2020_runs, lambda r: acted(r, "KOR", "JPN", COUNTER_MOVES, *window),
+                          "Seoul counters")
     without = share(ensemble(TEST_SCENARIOS / "history_no_export_controls.yaml"),
-                    lambda r: acted(r, "KOR", "JPN", COUNTER_MOVES, *window))
+                    lambda r: acted(r, "KOR", "JPN", COUNTER_MOVES, *window),
+                    "... without export controls")
     assert with_controls >= 1.5 * without
     assert with_controls - without >= 0.25
 
@@ -87,13 +107,20 @@ def test_3_settlement_depends_on_the_administration_in_seoul(history_runs):
     """Fact 3: no settlement under the liberal administration; a likely government-level deal
     under the conservative one, which the public and the victims still oppose."""
     under_moon = share(history_runs, lambda r: any(
-        a.id != "deal_2015" and a.signed < "2022-05" for a in r.agreements))
-    under_yoon = share(history_runs, lambda r: any(a.signed >= "2022-05" for a in r.agreements))
+        a.id != "deal_2015" and a.signed < "2022-05" for a in r.agreements),
+        "a new deal before May 2022")
+    under_yoon = share(history_runs, lambda r: any(a.signed >= "2022-05" for a in r.agreements),
+                       "a deal from May 2022")
     assert under_moon <= 0.1
     assert under_yoon >= 0.6
     deals = [a for r in history_runs for a in r.agreements if a.signed >= "2022-05"]
-    assert np.mean([a.opposition for a in deals]) >= 0.45
-    assert np.mean([a.refusal for a in deals]) >= 0.25
+    opposition, refusal = (np.array([getattr(a, k) for a in deals])
+                           for k in ("opposition", "refusal"))
+    for name, values in (("public opposition", opposition), ("victims' refusal", refusal)):
+        print(f"mean {name} to those deals: {values.mean():.3f} "
+              f"(standard error {values.std(ddof=1) / np.sqrt(len(values)):.3f})")
+    assert opposition.mean() >= 0.45
+    assert refusal.mean() >= 0.25
     assert not any(a.victims_included for a in deals)
 
 
@@ -101,12 +128,13 @@ def test_4_victim_inclusive_deals_last_longer(thaw_runs):
     """Fact 4: the 2023 plan drawn up with the victims survives to the horizon more often."""
     inclusive = ensemble(TEST_SCENARIOS / "thaw_inclusive.yaml")
 
-    def survives(records):
+    def survives(records, name):
         deals = [a for r in records for a in r.agreements if a.signed == "2023-03"]
         assert len(deals) >= RUNS // 2, "the plan was rarely signed"
-        return np.mean([a.ended is None for a in deals])
+        return observed([a.ended is None for a in deals], name)
 
-    assert survives(inclusive) - survives(thaw_runs) >= 0.2
+    assert (survives(inclusive, "an inclusive plan survives")
+            - survives(thaw_runs, "the 2023 plan survives")) >= 0.2
 
 
 def test_5_pyongyang_and_beijing_gain_from_division(thaw_runs):
@@ -121,6 +149,7 @@ def test_5_pyongyang_and_beijing_gain_from_division(thaw_runs):
     for spoiler in ("PRK", "CHN"):
         divided = _status_quo_utility(rupture, loaded, spoiler)
         united = _status_quo_utility(thaw_runs, loaded, spoiler)
+        print(f"{spoiler}'s utility of the status quo: divided {divided:.3f}, united {united:.3f}")
         assert divided > united, spoiler
 
 
@@ -141,7 +170,7 @@ def test_6_history_turning_points(history_runs):
     lower after the 2023 thaw than before it. (The record's peak is in the second half of
     2019; the model's ensemble peaks earlier in 2019 - see docs/validation.md.)"""
     halves = [half_year_tension(r) for r in history_runs]
-    assert share(halves, lambda h: h["2019H1"] > h["2018H1"] + 0.1) >= 0.8
-    assert share(halves, lambda h: max(h, key=h.get).startswith("2019")) >= 0.7
-    assert share(halves, lambda h: h["2023H2"] < h["2022H2"]) >= 0.65
-    assert share(halves, lambda h: h["2023H2"] < h["2019H2"] - 0.1) >= 0.8
+    assert share(halves, lambda h: h["2019H1"] > h["2018H1"] + 0.1, "tension rises") >= 0.8
+    assert share(halves, lambda h: max(h, key=h.get).startswith("2019"), "peak in 2019") >= 0.7
+    assert share(halves, lambda h: h["2023H2"] < h["2022H2"], "lower after the thaw") >= 0.65
+    assert share(halves, lambda h: h["2023H2"] < h["2019H2"] - 0.1, "below 2019") >= 0.8

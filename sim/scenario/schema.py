@@ -320,6 +320,19 @@ class Parameters(Cited):
     opposition_sensitivity: NonNeg
     refusal_sensitivity: NonNeg
     refusal_offset: Num
+    approval_weight: NonNeg
+    unpopularity_base: NonNeg
+    election_boost: NonNeg
+    mediation_gain: NonNeg
+    ally_cooperation_share: NonNeg
+    ally_deal_pressure: NonNeg
+    quarrel_restraint: NonNeg
+    coercion_yield: Unit
+    security_cooperation_threat: NonNeg
+    cross_effect: NonNeg
+    refusal_weight: NonNeg
+    inclusion_refusal_factor: NonNeg
+    reproposal_delay: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=120)]
 
 
 class Scenario(Strict):
