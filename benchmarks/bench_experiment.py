@@ -1,8 +1,9 @@
 """Benchmark: the experiment runner against ``mesa.batch_run`` on the same model.
 
 What the issue asks: run the same ensemble with this project's experiment runner
-(:func:`sim.experiments.run_experiment`) and with Mesa's own ``mesa.batch_run`` (through a thin
-adapter model below), on 1 and 2 processes each, and report
+(:func:`sim.experiments.run_experiment`) and with Mesa's own ``mesa.batch_run``
+(``DisputeModel`` is a Mesa model that ``batch_run`` takes as it is), on 1 and 2 processes
+each, and report
 
 - the throughput ratio (runs per second of the runner / of ``batch_run``),
 - the parallel efficiency from 1 to 2 workers (speed-up / 2) of each,
@@ -24,64 +25,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import mesa  # note: importing Mesa sets the multiprocessing start method to "spawn"
-
-from sim.model import DisputeModel
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "scenarios" / "classroom.yaml"
 SEED = 1234
 SAMPLE_SECONDS = 0.1
-
-
-# --- the adapter: the dispute model as mesa.batch_run expects it ------------------------------
-
-_LOADED: dict[str, Any] = {}
-
-
-def _loaded(path: str) -> Any:
-    """One scenario load per process, as the experiment runner's worker cache does."""
-    if path not in _LOADED:
-        from sim.scenario import load_scenario
-
-        _LOADED[path] = load_scenario(path)
-    return _LOADED[path]
-
-
-class BatchAdapter(mesa.Model):
-    """One run of the dispute model as ``mesa.batch_run`` expects it: collects each key dyad's
-    tension and cooperation every month (about what the runner keeps in runs.parquet)."""
-
-    def __init__(self, scenario: str, seed: int):
-        super().__init__(rng=seed)
-        self.inner = DisputeModel(_loaded(scenario), seed)
-        reporters = {}
-        for dyad in self.inner.scenario.meta.key_dyads:
-            reporters[f"{dyad} tension"] = _reporter(dyad, "tension")
-            reporters[f"{dyad} cooperation"] = _reporter(dyad, "cooperation")
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
-
-    def step(self) -> None:
-        self.inner.step()
-        self.running = self.inner.running
-        self.datacollector.collect(self)
-
-
-def _reporter(dyad: str, column: str) -> Any:
-    index = 2 if column == "tension" else 3
-
-    def report(model: Any) -> float:
-        return next(float(row[index]) for row in reversed(model.inner.rows_trajectories)
-                    if row[1] == dyad)
-    return report
 
 
 # --- one configuration, in a child process ----------------------------------------------------
@@ -111,10 +68,16 @@ def _run_with_runner(runs: int, workers: int, scenario: str) -> None:
 
 
 def _run_with_batch_run(runs: int, workers: int, scenario: str) -> None:
+    """The model the Mesa way: ``mesa.batch_run(DisputeModel, ...)`` with the scenario loaded
+    once (as the runner does) and its DataCollector's model reporters (the regional indices and
+    the key dyads) collected every month, as the runner keeps them in runs.parquet."""
     from sim.experiments.design import run_seeds
+    from sim.model import DisputeModel
+    from sim.scenario import load_scenario
 
     seeds = run_seeds(SEED, 1, runs)[0]
-    results = mesa.batch_run(BatchAdapter, parameters={"scenario": scenario, "seed": seeds},
+    results = mesa.batch_run(DisputeModel,
+                             parameters={"scenario": load_scenario(scenario), "rng": seeds},
                              number_processes=workers, iterations=1, data_collection_period=1,
                              max_steps=10_000, display_progress=False)
     assert len(results) >= runs
@@ -179,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     backends = ["runner"] + ([] if args.skip_mesa else ["batch_run"])
     results: dict[tuple[str, int, int], dict[str, float]] = {}
-    print(f"scenario {args.scenario}; runs {args.runs}; workers {args.workers}")
+    print(f"scenario {args.scenario}; runs {args.runs}; workers {args.workers}; {load()}")
     print(f"{'backend':<10} {'workers':>7} {'runs':>7} {'seconds':>9} {'runs/s':>8} "
           f"{'peak MB':>8}  (PSS of the process tree)")
     for runs in args.runs:
@@ -190,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{backend:<10} {workers:>7} {runs:>7} {r['seconds']:>9.1f} "
                       f"{r['rate']:>8.2f} {r['peak_mb']:>8.0f}", flush=True)
     report(results, backends, args.runs, args.workers)
+    print(load())
     return 0
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 def report(results: dict, backends: list[str], sizes: list[int], workers: list[int]) -> None:
