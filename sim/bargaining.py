@@ -188,7 +188,12 @@ def _mean_1d(c: FloatArray, x: FloatArray, s: FloatArray) -> float:
     weights = c * s
     total = weights.sum()
     # Nobody cares (all weights 0): the plain mean is the only neutral answer.
-    return float(x.mean()) if total <= 0 else float((weights * x).sum() / total)
+    if total <= 0:
+        return float(x.mean())
+    if total < np.finfo(float).tiny:  # subnormal weights have lost their digits: rescale
+        weights = weights / weights.max()
+        total = weights.sum()
+    return float((weights * x).sum() / total)
 
 
 def weighted_mean(

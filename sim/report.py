@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.columns import COMPONENTS, UTILITY_COLUMNS
+
 if TYPE_CHECKING:
     import pandas as pd
     from jinja2 import Environment
@@ -32,11 +34,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_EVENT_ROWS = 2000  # above this the page gets heavy: list run 0 only
 MAX_AGREEMENT_ROWS = 500
 FIGURE_ORDER = ("trajectories", "indices", "events", "tension_heatmap", "network", "agreements")
-UTILITY_COLUMNS = ("u_total", "u_position", "u_reciprocity", "u_domestic", "u_alliance",
-                   "u_threat", "u_cost")
+LOGGED_UTILITIES = ("u_total", *UTILITY_COLUMNS)  # the total first, then its parts
 EVENT_HEADERS = ["run", "month", "actor", "target", "action", "CAMEO", "Goldstein", "QuadClass",
-                 "source", "probability", "utility", "position", "reciprocity", "domestic",
-                 "alliance", "threat", "cost", "note"]
+                 "source", "probability", "utility", *COMPONENTS, "note"]
 QUAD_NAMES = {1: "verbal coop.", 2: "material coop.", 3: "verbal conflict",
               4: "material conflict"}
 
@@ -265,7 +265,7 @@ def event_rows(run: RunFolder, max_rows: int) -> tuple[list[dict[str, Any]], str
                  text(e["cameo"]), number(e["goldstein"], 1),
                  QUAD_NAMES.get(int(e["quad_class"]), text(e["quad_class"])),
                  "scripted" if e["scripted"] else "decision", number(e["probability"], 2)]
-        cells += [number(e[c]) for c in UTILITY_COLUMNS] + [text(e["note"])]
+        cells += [number(e[c]) for c in LOGGED_UTILITIES] + [text(e["note"])]
         rows.append({"actor": text(e["actor"]), "month": text(e["month"]), "cells": cells})
     return rows, note
 

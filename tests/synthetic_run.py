@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import columns
+
 ACTORS = {
     "KOR": {"name": "South Korea", "kind": "state", "colour": "#0072B2"},
     "JPN": {"name": "Japan", "kind": "state", "colour": "#D55E00"},
@@ -30,9 +32,8 @@ ACTIONS = [
     ("criticise", "111", -2.0, 3),
     ("export_controls", "163", -8.0, 4),
 ]
-UTILITIES = ["u_position", "u_reciprocity", "u_domestic", "u_alliance", "u_threat", "u_cost"]
-EVENT_COLUMNS = ["run", "month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
-                 "scripted", "probability", "u_total", *UTILITIES, "note"]
+UTILITIES = list(columns.UTILITY_COLUMNS)
+EVENT_COLUMNS = ["run", *columns.EVENT_COLUMNS]
 
 
 def month_list(start: str, count: int) -> list[str]:

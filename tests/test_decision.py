@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim import decision
-from sim.decision import COMPONENTS, Option, logit_probabilities, utility_components
+from sim.columns import COMPONENTS
+from sim.decision import Option, logit_probabilities, utility_components
 from sim.model import DisputeModel
 
 

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.classroom import shocks
+from sim.columns import EVENT_COLUMNS
 from sim.decision import Option
 from sim.errors import fail
-from sim.model import EVENT_COLUMNS, DisputeModel
+from sim.model import DisputeModel
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.loader import sha256_of
 

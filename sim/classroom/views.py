@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.classroom.game import COLUMN, Game, option_key, parse_terms
-from sim.decision import COMPONENTS, Decision, Option
+from sim.columns import COMPONENTS
+from sim.decision import Decision, Option
 from sim.negotiation import veto_distance
 
 if TYPE_CHECKING:

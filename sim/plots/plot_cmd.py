@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sim.columns import EVENT_COLUMNS, UTILITY_COLUMNS
 from sim.errors import InputError, Problem, fail
 
 if TYPE_CHECKING:  # pandas and matplotlib load only when a folder is actually plotted
@@ -37,9 +38,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("run", "regional_tension", "trilateral_cohesion", "agreements_in_force", "coercive_acts"),
     ),
     "events.csv": (
-        ("run", "month", "actor", "target", "action", "cameo", "goldstein", "quad_class",
-         "scripted", "probability", "u_total", "u_position", "u_reciprocity", "u_domestic",
-         "u_alliance", "u_threat", "u_cost", "note"),
+        ("run", *EVENT_COLUMNS),
         ("run", "goldstein", "quad_class"),
     ),
     "agreements.csv": (
@@ -47,8 +46,7 @@ TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("run",),
     ),
 }
-OPTIONAL_NUMBERS = ("probability", "u_total", "u_position", "u_reciprocity", "u_domestic",
-                    "u_alliance", "u_threat", "u_cost")  # blank for scripted events
+OPTIONAL_NUMBERS = ("probability", *UTILITY_COLUMNS, "u_total")  # blank for scripted events
 MONTHS = {"month": True, "signed": True, "ended": False}  # column -> must be filled
 BOOLEANS = ("scripted", "victims_included")
 TRUE_WORDS, FALSE_WORDS = {"true", "1"}, {"false", "0"}
