@@ -280,8 +280,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def new_or_resumed(args: argparse.Namespace) -> Game:
-    from sim.run_cmd import scenarios_dir
     from sim.scenario import load_scenario
+    from sim.shipped import scenarios_dir
 
     if args.resume is not None:
         game = Game.load(args.resume)

@@ -333,7 +333,7 @@ def test_a_paired_bootstrap_of_an_ensemble_against_itself_finds_no_gain(referenc
 
 
 def test_score_table_and_file(tmp_path):
-    from sim.history.history_cmd import score_table, write_scores
+    from sim.commands.history import score_table, write_scores
 
     scores = [scoring.Score("a", "in sample", 0.5), scoring.Score("a", "out of sample", math.nan),
               scoring.Score("b", "out of sample", 1.25)]

@@ -43,7 +43,7 @@ SKIP_FILES = {"base.yaml", "actions.yaml", "sources.yaml"}
 
 def scenario_choices(default: Path | None) -> list[Path]:
     """Scenario files an instructor may start: classroom ones first, then the others."""
-    from sim.run_cmd import scenarios_dir
+    from sim.shipped import scenarios_dir
 
     folder = scenarios_dir()
     files = [p for p in sorted(folder.glob("*.yaml")) if p.name not in SKIP_FILES]
@@ -522,7 +522,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise fail("sim classroom", "needs the packages starlette, uvicorn and jinja2: "
                                     "pip install -e .") from None
-    from sim.run_cmd import scenarios_dir
+    from sim.shipped import scenarios_dir
 
     default = args.scenario or scenarios_dir() / "classroom.yaml"
     if not default.is_file():

@@ -1,4 +1,4 @@
-"""The record a historical replay is scored against: ``scenarios/reference/``.
+"""The record a historical replay is scored against: the shipped ``scenarios/reference/``.
 
 Two files, described in ``scenarios/reference/README.md``:
 
@@ -27,6 +27,7 @@ from sim.errors import InputError, Problem
 from sim.scenario.loader import _validate
 from sim.scenario.schema import Id, Month, Strict
 from sim.scenario.yamlio import read_yaml
+from sim.shipped import reference_dir
 
 EVENTS_FILE = "events_2018_2023.csv"
 MAPPING_FILE = "event_mapping.yaml"
@@ -46,13 +47,6 @@ def shift_month(month: str, months: int) -> str:
 def half_year(month: str) -> str:
     """'2019-08' -> '2019H2'."""
     return f"{month[:4]}H{1 if int(month[5:7]) <= 6 else 2}"
-
-
-def reference_dir() -> Path:
-    """The shipped reference folder: ``scenarios/reference`` beside the package."""
-    from sim.run_cmd import scenarios_dir
-
-    return scenarios_dir() / "reference"
 
 
 # --- the record -------------------------------------------------------------------------------
