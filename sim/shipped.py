@@ -115,9 +115,10 @@ def scenario_files(path: Path) -> list[Path]:
 
 def copy_scenario(name: str, dest: Path, force: bool = False) -> list[Path]:
     """Copy a shipped scenario and every file it needs (what it extends, the catalogue, the
-    bibliography) into ``dest`` for editing; never overwrite a file without ``force``."""
+    bibliography) into ``dest`` for editing, the scenario first in the returned list; never
+    overwrite a file without ``force``."""
     source = resolve_scenario(name)
-    files = scenario_files(source)
+    files = sorted(scenario_files(source), key=lambda f: f.name != source.name)
     if dest.exists() and not dest.is_dir():
         raise fail(str(dest), "is not a folder")
     targets = [dest / f.name for f in files]
