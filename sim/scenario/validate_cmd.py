@@ -13,6 +13,10 @@ from sim.errors import InputError, Problem
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="scenario YAML files (actions.yaml and sources.yaml are recognised)")
+    parser.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                        help="folder of the articles' paragraph-numbered texts (<id>.txt): check "
+                             "that every citation names an existing paragraph (default: "
+                             "$SIM_SOURCES_DIR)")
 
 
 def summary(loaded) -> str:
@@ -63,13 +67,34 @@ def validate_one(name: str) -> str:
     return summary(load_scenario(path))
 
 
+def use_sources(folder: Path | None) -> str:
+    """Point the citation check at ``folder`` (if given); say what citations are checked against."""
+    import os
+
+    from sim.errors import fail
+    from sim.scenario import checks
+
+    if folder is not None:
+        if not folder.is_dir():
+            raise fail(str(folder), "--sources: no such folder of article texts")
+        os.environ[checks.SOURCES_ENV] = str(folder)
+        checks.source_paragraphs.cache_clear()
+    found = checks.sources_dir()
+    if found is None:
+        return ("citations were checked against the bibliography only, not against the "
+                f"articles' paragraphs: no sources folder (--sources DIR or ${checks.SOURCES_ENV})")
+    return f"citations checked against the article texts in {found}"
+
+
 def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
+    note = use_sources(getattr(args, "sources", None))
     for name in args.files:
         try:
             print(validate_one(name))
         except InputError as err:
             problems.extend(err.problems)
+    print(note)
     if problems:
         print("\n".join(str(p) for p in InputError(problems).problems), file=sys.stderr)
         return 2
