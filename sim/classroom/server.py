@@ -522,9 +522,9 @@ def run(args: argparse.Namespace) -> int:
 
         raise fail("sim classroom", "needs the packages starlette, uvicorn and jinja2: "
                                     "pip install -e .") from None
-    from sim.shipped import scenarios_dir
+    from sim.shipped import CLASSROOM_SCENARIO, resolve_scenario
 
-    default = args.scenario or scenarios_dir() / "classroom.yaml"
+    default = resolve_scenario(args.scenario, CLASSROOM_SCENARIO)
     if not default.is_file():
         from sim.errors import fail
 
