@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import platform
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -187,10 +188,12 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 def write_run_folder(loaded: LoadedScenario, seed: int, runs: int, out: Path,
                      workers: int | None = None, force: bool = False, progress: bool = True,
-                     figures: bool = True) -> Path:
+                     figures: bool = True,
+                     complete: Callable[[Path], object] | None = None) -> Path:
     """Run the ensemble into ``<out>.partial`` (marked incomplete), then move it into place and
     mark it complete, so that an interrupted run never leaves a folder that looks finished.
-    ``out`` must be new, empty, or (with ``force``) a run folder written before."""
+    ``out`` must be new, empty, or (with ``force``) a run folder written before. ``complete``
+    adds files to the staged folder (given as its argument) before it is moved into place."""
     from tqdm import tqdm
 
     from sim import folders
@@ -210,6 +213,8 @@ def write_run_folder(loaded: LoadedScenario, seed: int, runs: int, out: Path,
         write_manifest(staging, manifest(loaded, seed, seeds))
         if figures:
             draw_figures(staging)
+        if complete is not None:
+            complete(staging)
     folders.publish(staging, out, KIND)
     return out
 

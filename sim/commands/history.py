@@ -75,21 +75,33 @@ def run(args: argparse.Namespace) -> int:
 def replay_and_score(loaded, reference: Reference, seed: int, runs: int, out: Path,
                      workers: int | None, force: bool = False, progress: bool = True,
                      figures: bool = True) -> list[Score]:
-    """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure."""
-    from sim.history.scoring import score_ensemble
-    from sim.history.series import from_run_folder
+    """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure (into
+    the staged folder, so that the folder is complete only with its scores)."""
     from sim.output import write_run_folder
 
+    scores: list[Score] = []
+
+    def add_scores(folder: Path) -> None:
+        scores.extend(score_folder(folder, reference, figures))
+
     write_run_folder(loaded, seed, runs, out, workers=workers, force=force, progress=progress,
-                     figures=figures)
-    ensemble = from_run_folder(out, reference.dyad_name)
+                     figures=figures, complete=add_scores)
+    return scores
+
+
+def score_folder(folder: Path, reference: Reference, figures: bool) -> list[Score]:
+    """Score a run folder against the record; write ``scores.csv`` and the history figure."""
+    from sim.history.scoring import score_ensemble
+    from sim.history.series import from_run_folder
+
+    ensemble = from_run_folder(folder, reference.dyad_name)
     scores = score_ensemble(ensemble, reference)
-    write_scores(out / SCORES_FILE, scores)
+    write_scores(folder / SCORES_FILE, scores)
     if figures:
         from sim.history.figure import write_history_figure
 
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        write_history_figure(out, ensemble, reference, manifest, scores)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        write_history_figure(folder, ensemble, reference, manifest, scores)
     return scores
 
 
