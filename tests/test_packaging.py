@@ -27,7 +27,8 @@ def glob_match(relative: str, pattern: str) -> bool:
 
 
 def test_every_subpackage_is_in_the_wheel():
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "sim").rglob("__init__.py")}
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "sim").rglob("__init__.py")}
     listed = {name for name in CONFIG["packages"] if not name.startswith("sim.data.")}
     assert found == listed
 
