@@ -91,18 +91,31 @@ def resolve_scenario(text: str | Path | None, default: str = DEFAULT_SCENARIO) -
     ``None`` gives the shipped default."""
     if text is None:
         return shipped_scenario(default)
+    return resolve_file(text, scenarios_dir(), [s.name for s in list_scenarios()], "scenario",
+                        "`sim scenarios` lists them")
+
+
+def resolve_experiment(text: str | Path) -> Path:
+    """An experiment named on the command line: an existing file, else a shipped one's name."""
+    names = sorted(p.stem for p in experiments_dir().glob("*.yaml"))
+    return resolve_file(text, experiments_dir(), names, "experiment", "in experiments/")
+
+
+def resolve_file(text: str | Path, folder: Path, names: list[str], what: str,
+                 where: str) -> Path:
+    """An existing file, else ``folder/<name>.yaml`` for a bare shipped name; else a one-line
+    error listing the shipped names."""
     path = Path(text)
     if path.is_file():
         return path
     if path.parent == Path(".") and path.suffix in ("", ".yaml"):
-        candidate = shipped_scenario(path.name)
+        candidate = folder / f"{path.name.removesuffix('.yaml')}.yaml"
         if candidate.is_file():
             return candidate
     if path.exists():
-        raise fail(str(path), "is not a file: expected a scenario YAML file")
-    names = ", ".join(s.name for s in list_scenarios())
-    raise fail(str(path), f"no such scenario file, nor a shipped scenario (shipped: {names}; "
-                          "`sim scenarios` lists them)")
+        raise fail(str(path), f"is not a file: expected a {what} YAML file")
+    raise fail(str(path), f"no such {what} file, nor a shipped {what} (shipped: "
+                          f"{', '.join(names)}; {where})")
 
 
 def scenario_files(path: Path) -> list[Path]:

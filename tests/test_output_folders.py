@@ -20,7 +20,13 @@ from sim import folders
 from sim.cli import main
 from sim.commands.arguments import overrides_tag
 from sim.output import RunTables
-from sim.shipped import experiments_dir, list_scenarios, resolve_scenario, scenarios_dir
+from sim.shipped import (
+    experiments_dir,
+    list_scenarios,
+    resolve_experiment,
+    resolve_scenario,
+    scenarios_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # the classroom scenario cut to three months: a run takes a fraction of a second
@@ -183,6 +189,7 @@ def test_shipped_scenarios_are_listed_named_and_copied(tmp_path, capsys):
     assert {"history_2018_2023", "thaw_2023", "classroom"} <= names
     assert "base" not in names and all(s.question for s in list_scenarios())
     assert resolve_scenario("thaw_2023") == scenarios_dir() / "thaw_2023.yaml"
+    assert resolve_experiment("us_mediation") == experiments_dir() / "us_mediation.yaml"
     assert main(["scenarios"]) == 0
     assert "thaw_2023" in capsys.readouterr().out
     assert main(["scenarios", "copy", "classroom_mediator", str(tmp_path)]) == 0

@@ -28,7 +28,8 @@ SCHEDULER_RE = re.compile(r"^(?:[a-z]+://)?[^\s/]+(?:/\S*)?$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="experiment file (experiments/*.yaml)")
+    parser.add_argument("file", type=Path,
+                        help="experiment file, or a shipped experiment's name (us_mediation)")
     parser.add_argument("--runs", type=int, default=None,
                         help="runs per design point (default: the file's `runs`)")
     parser.add_argument("--workers", type=int, default=None,
@@ -53,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.ensemble import default_workers
     from sim.experiments.runner import WorkersLost, run_experiment
     from sim.experiments.schema import load_experiment
+    from sim.shipped import resolve_experiment
 
     if args.runs is not None and args.runs < 1:
         raise fail("--runs", "expected at least 1 run per design point")
@@ -61,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if args.scheduler is not None and not SCHEDULER_RE.match(args.scheduler):
         raise fail("--scheduler", f"expected a Dask scheduler address such as "
                                   f"tcp://host:8786, got {args.scheduler!r}")
-    exp = load_experiment(args.file)
-    out = args.out or Path("runs") / f"experiment-{args.file.stem}"
+    path = resolve_experiment(args.file)
+    exp = load_experiment(path)
+    out = args.out or Path("runs") / f"experiment-{path.stem}"
     folders.claim(out, KIND, force=args.force, resume=args.resume)
     if args.force and not args.resume:
         folders.remove_own(out)
