@@ -65,3 +65,24 @@ def test_quick_commands_import_no_heavy_library(argv):
     done = subprocess.run([sys.executable, "-c", code, *argv], cwd=ROOT, capture_output=True,
                           text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+@pytest.fixture
+def fresh_citation_cache():
+    from sim.scenario import checks
+
+    checks.source_paragraphs.cache_clear()
+    yield
+    checks.source_paragraphs.cache_clear()
+
+
+def test_validate_says_whether_paragraphs_were_checked(monkeypatch, capsys, fresh_citation_cache):
+    from sim.cli import main
+
+    scenario = str(ROOT / "scenarios" / "classroom.yaml")
+    monkeypatch.delenv("SIM_SOURCES_DIR", raising=False)
+    assert main(["validate", scenario]) == 0
+    assert "not against the articles' paragraphs" in capsys.readouterr().out
+    assert main(["validate", scenario, "--sources", str(ROOT / "tests" / "sources")]) == 0
+    assert "citations checked against the article texts" in capsys.readouterr().out
+    assert main(["validate", scenario, "--sources", str(ROOT / "no-such-folder")]) == 2

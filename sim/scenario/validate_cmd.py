@@ -94,8 +94,8 @@ def run(args: argparse.Namespace) -> int:
             print(validate_one(name))
         except InputError as err:
             problems.extend(err.problems)
-    print(note)
     if problems:
         print("\n".join(str(p) for p in InputError(problems).problems), file=sys.stderr)
         return 2
+    print(note)
     return 0
