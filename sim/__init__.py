@@ -1,7 +1,8 @@
 """Agent-based simulation of the Japan-South Korea historical dispute.
 
-Actors, issues, actions and events come from scenario files (``scenarios/``); the package holds
-only mechanisms. See ``README.md`` for the commands and ``../shared/MODEL.md`` for the design.
+Actors, issues, actions and events come from scenario files (``scenarios/``, shipped inside the
+package: :mod:`sim.shipped`); the package holds only mechanisms. See ``README.md`` for the
+commands and ``docs/design.md`` for the design.
 """
 
 from importlib.metadata import PackageNotFoundError, version

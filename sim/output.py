@@ -1,7 +1,9 @@
 """Writing a run folder: tidy CSV tables and the manifest (see docs/output-format.md).
 
 Tables are sorted and floats are written with a fixed format so that the same scenario, seed
-and version give byte-identical files; only the manifest's ``created`` time stamp differs.
+and version give byte-identical files, however many workers ran them; only the manifest's
+``created`` time stamp differs. The folder is written aside and moved into place when complete
+(:mod:`sim.folders`), so an interrupted run never leaves a folder that looks finished.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import mesa
 import pandas as pd
 
 from sim import __version__
@@ -21,6 +25,7 @@ from sim.model import EVENT_COLUMNS, RunRecord
 from sim.plots.style import OKABE_ITO  # the one palette of every figure
 from sim.scenario import LoadedScenario
 
+KIND = "run"  # the folder marker's kind (sim.folders)
 FLOAT_FORMAT = "%.6g"
 TRAJECTORY_COLUMNS = ("run", "month", "dyad", "tension", "cooperation", "goldstein", "ties")
 INDEX_COLUMNS = ("run", "month", "regional_tension", "trilateral_cohesion",
@@ -79,15 +84,37 @@ def actor_colours(loaded: LoadedScenario) -> dict[str, str]:
     return colours
 
 
-def software_stamp() -> dict[str, str]:
+# the distributions whose versions can change results: random streams, intervals, tables
+RESULT_LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "SALib")
+
+
+def library_versions() -> dict[str, str]:
+    """Python's version and that of every library that affects results."""
+    versions = {"python": platform.python_version()}
+    for name in RESULT_LIBRARIES:
+        try:
+            versions[name.lower()] = version(name)
+        except PackageNotFoundError:
+            versions[name.lower()] = "not installed"
+    return versions
+
+
+def software_stamp() -> dict[str, Any]:
     """What produced an output folder, and when (the only field that differs between reruns)."""
+    versions = library_versions()
     return {
         "tool": "jk-dispute-sim",
         "version": __version__,
-        "mesa": mesa.__version__,
-        "python": platform.python_version(),
+        "mesa": versions["mesa"],
+        "python": versions["python"],
+        "libraries": versions,
         "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+
+
+def resolved(path: Path | str) -> str:
+    """An absolute path with links resolved: a manifest is read from any directory."""
+    return str(Path(path).resolve())
 
 
 def manifest(loaded: LoadedScenario, seed: int, run_seeds: list[int],
@@ -97,10 +124,11 @@ def manifest(loaded: LoadedScenario, seed: int, run_seeds: list[int],
     return {
         **software_stamp(),
         "scenario": {
-            "path": str(loaded.path),
+            "path": resolved(loaded.path),
             "title": s.meta.title,
             "description": s.meta.description,
-            "files": loaded.file_hashes(),
+            "files": [{**entry, "path": resolved(entry["path"])}
+                      for entry in loaded.file_hashes()],
             "start": s.meta.start,
             "end": s.meta.end,
         },
@@ -145,11 +173,55 @@ def write_manifest(folder: Path, data: dict[str, Any]) -> Path:
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     from sim.errors import fail
+    from sim.folders import check_complete
 
     path = folder / "manifest.json"
+    check_complete(folder)
     if not path.is_file():
         raise fail(str(path), "no manifest.json here: expected a folder written by `sim run`")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise fail(str(path), f"not a readable manifest ({err})") from None
+
+
+def write_run_folder(loaded: LoadedScenario, seed: int, runs: int, out: Path,
+                     workers: int | None = None, force: bool = False, progress: bool = True,
+                     figures: bool = True,
+                     complete: Callable[[Path], object] | None = None) -> Path:
+    """Run the ensemble into ``<out>.partial`` (marked incomplete), then move it into place and
+    mark it complete, so that an interrupted run never leaves a folder that looks finished.
+    ``out`` must be new, empty, or (with ``force``) a run folder written before. ``complete``
+    adds files to the staged folder (given as its argument) before it is moved into place."""
+    from tqdm import tqdm
+
+    from sim import folders
+    from sim.ensemble import default_workers, run_ensemble, spawn_seeds
+
+    folders.claim(out, KIND, force)
+    staging = folders.staging_folder(out, KIND)
+    seeds = spawn_seeds(seed, runs)
+    tables = RunTables()
+    records = run_ensemble(loaded, seeds, workers=workers or default_workers())
+    bar = tqdm(records, total=runs, desc="runs", unit="run", disable=not progress,
+               file=sys.stderr)
+    for run_index, record in enumerate(bar):
+        tables.add(run_index, record)
+    with folders.os_errors(staging):
+        tables.write(staging)
+        write_manifest(staging, manifest(loaded, seed, seeds))
+        if figures:
+            draw_figures(staging)
+        if complete is not None:
+            complete(staging)
+    folders.publish(staging, out, KIND)
+    return out
+
+
+def draw_figures(folder: Path) -> None:
+    """The figures and the self-contained HTML debrief (report.html)."""
+    from sim.plots.plot_cmd import plot_run_folder
+    from sim.report import write_report
+
+    plot_run_folder(folder)
+    write_report(folder)

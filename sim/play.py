@@ -280,8 +280,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def new_or_resumed(args: argparse.Namespace) -> Game:
-    from sim.run_cmd import scenarios_dir
     from sim.scenario import load_scenario
+    from sim.shipped import CLASSROOM_SCENARIO, resolve_scenario
 
     if args.resume is not None:
         game = Game.load(args.resume)
@@ -291,9 +291,9 @@ def new_or_resumed(args: argparse.Namespace) -> Game:
         return game
     if not args.players:
         raise fail("sim play", "say which actor you play, e.g. --as " +
-                   next(iter(load_scenario(args.scenario or scenarios_dir() / "classroom.yaml")
+                   next(iter(load_scenario(resolve_scenario(args.scenario, CLASSROOM_SCENARIO))
                              .scenario.actors)), path="--as")
-    loaded = load_scenario(args.scenario or scenarios_dir() / "classroom.yaml")
+    loaded = load_scenario(resolve_scenario(args.scenario, CLASSROOM_SCENARIO))
     return Game(loaded, args.players, args.seed)
 
 

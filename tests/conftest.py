@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from sim.scenario import load_scenario
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 TEST_SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+# the articles' paragraph numbers (not their text), so that every citation's paragraph is checked
+os.environ.setdefault("SIM_SOURCES_DIR", str(Path(__file__).resolve().parent / "sources"))
 
 
 @pytest.fixture(scope="session")

@@ -21,12 +21,11 @@ from sim.history.reference import (
     Kind,
     load_reference,
     read_record,
-    reference_dir,
-    shift_month,
 )
 from sim.history.series import DyadEnsemble, SimEvent
+from sim.months import month_range, shift_month
 from sim.scenario import load_scenario
-from sim.world import month_range
+from sim.shipped import reference_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_RECORD = ROOT.parent / "shared" / "history" / "events-2018-2023.csv"
@@ -124,7 +123,7 @@ def test_timing_errors_are_signed_and_their_median_absolute_value_known():
 
 def test_shift_month_crosses_years():
     assert shift_month("2019-11", 3) == "2020-02"
-    assert shift_month("2019-01", -1) == "2018-12"
+    assert shift_month("2019-01", -1) == "2018-12"  # more month arithmetic: test_months.py
 
 
 # --- shape ------------------------------------------------------------------------------------
@@ -141,7 +140,7 @@ def test_spearman_on_series_with_known_ranks():
 def test_quarterly_sums_add_the_months_of_each_quarter():
     months = month_range("2019-01", "2019-06")
     assert scoring.quarterly_sums([1, 2, 3, 4, 5, 6], months) == {"2019Q1": 6.0, "2019Q2": 15.0}
-    assert scoring.quarter("2019-10") == "2019Q4"
+    assert scoring.quarter("2019-10") == "2019Q4"  # scoring's own import of sim.months
 
 
 def test_brier_score_of_known_forecasts():
@@ -333,7 +332,7 @@ def test_a_paired_bootstrap_of_an_ensemble_against_itself_finds_no_gain(referenc
 
 
 def test_score_table_and_file(tmp_path):
-    from sim.history.history_cmd import score_table, write_scores
+    from sim.commands.history import score_table, write_scores
 
     scores = [scoring.Score("a", "in sample", 0.5), scoring.Score("a", "out of sample", math.nan),
               scoring.Score("b", "out of sample", 1.25)]

@@ -484,7 +484,7 @@ def find_scenario(path: Path, beside: Path) -> Path | None:
     """The saved path, else a file of that name beside the saved game or among the shipped
     scenarios (a game saved on another computer or from another folder); the sha256 check
     that follows makes sure it is the same file."""
-    from sim.run_cmd import scenarios_dir
+    from sim.shipped import scenarios_dir
 
     for candidate in (path, beside / path.name, scenarios_dir() / path.name):
         if candidate.is_file():

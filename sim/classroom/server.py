@@ -61,10 +61,10 @@ MAX_SEED = 2**63 - 1
 
 
 def shipped_scenarios() -> list[Path]:
-    """The scenario files that ship with the tool (the one place that knows where they are)."""
-    from sim.run_cmd import scenarios_dir
+    """The scenario files that ship with the tool, as ``sim scenarios`` lists them."""
+    from sim.shipped import list_scenarios
 
-    return [p for p in sorted(scenarios_dir().glob("*.yaml")) if p.name not in SKIP_FILES]
+    return [s.path for s in list_scenarios()]
 
 
 def scenario_choices(default: Path | None, folders: tuple[Path, ...] = ()) -> dict[str, Path]:
@@ -680,9 +680,9 @@ def run(args: argparse.Namespace) -> int:
 
         raise fail("sim classroom", "needs the packages starlette, uvicorn and jinja2: "
                                     "pip install -e .") from None
-    from sim.run_cmd import scenarios_dir
+    from sim.shipped import CLASSROOM_SCENARIO, resolve_scenario
 
-    default = args.scenario or scenarios_dir() / "classroom.yaml"
+    default = resolve_scenario(args.scenario, CLASSROOM_SCENARIO)
     if not default.is_file():
         from sim.errors import fail
 

@@ -176,12 +176,12 @@ def sensitivity_table(exp: Experiment, points: list[DesignPoint],
 def manifest(exp: Experiment, points: list[DesignPoint], runs: int, frame: pd.DataFrame,
              loaded: dict[str, Any], files: list[str]) -> dict[str, Any]:
     from sim.experiments.design import run_seeds
-    from sim.output import software_stamp
+    from sim.output import resolved, software_stamp
 
     f = exp.file
     return {
         **software_stamp(),
-        "experiment": {"path": str(exp.path), "sha256": exp.sha256, "title": f.title,
+        "experiment": {"path": resolved(exp.path), "sha256": exp.sha256, "title": f.title,
                        "question": f.question},
         "scenarios": {label: _scenario_entry(one) for label, one in loaded.items()},
         "seed": f.seed,
@@ -204,8 +204,11 @@ def manifest(exp: Experiment, points: list[DesignPoint], runs: int, frame: pd.Da
 
 
 def _scenario_entry(loaded: Any) -> dict[str, Any]:
+    from sim.output import resolved
+
     s = loaded.scenario
-    return {"path": str(loaded.path), "title": s.meta.title, "start": s.meta.start,
-            "end": s.meta.end, "files": loaded.file_hashes(), "levers": loaded.lever_settings(),
+    files = [{**entry, "path": resolved(entry["path"])} for entry in loaded.file_hashes()]
+    return {"path": resolved(loaded.path), "title": s.meta.title, "start": s.meta.start,
+            "end": s.meta.end, "files": files, "levers": loaded.lever_settings(),
             "parameters": s.parameters.model_dump(exclude={"source", "assumption"}),
             "key_dyads": s.meta.key_dyads}

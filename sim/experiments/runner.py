@@ -84,6 +84,8 @@ def _state(exp: Experiment, runs: int, tasks: list[Task]) -> dict[str, Any]:
 def prepare_folder(out: Path, exp: Experiment, runs: int, tasks: list[Task],
                    resume: bool) -> set[str]:
     """Create or check the output folder; return the names of the tasks already done."""
+    from sim.folders import read_marker
+
     parts, state_path = out / PARTS, out / PARTS / STATE
     state = _state(exp, runs, tasks)
     if state_path.is_file():
@@ -99,7 +101,7 @@ def prepare_folder(out: Path, exp: Experiment, runs: int, tasks: list[Task],
         for tmp in parts.glob(".*.tmp"):
             tmp.unlink()  # a part being written when the process was killed
         return {p.name.removesuffix(".outcomes.parquet") for p in parts.glob("*.outcomes.parquet")}
-    if out.exists() and any(out.iterdir()) and not (out / "manifest.json").is_file():
+    if out.exists() and any(out.iterdir()) and read_marker(out) is None:
         raise InputError([Problem(str(out), 0, "--out", "folder exists and is not an experiment "
                                   "folder; choose another")])
     _clear_finished(out)

@@ -259,17 +259,17 @@ def current_values(scenario: Path) -> dict[str, float]:
 
 def run(args: argparse.Namespace) -> int:
     """The ``--calibrate`` branch of ``sim history``."""
+    from sim.commands.arguments import parse_overrides
     from sim.ensemble import default_workers, make_backend, spawn_seeds
     from sim.errors import fail
-    from sim.history.history_cmd import history_scenario
-    from sim.run_cmd import parse_overrides
+    from sim.shipped import HISTORY_SCENARIO, shipped_scenario
 
     for name in ("points", "calibration_runs", "check_runs"):
         if getattr(args, name) < 2:
             raise fail(f"--{name.replace('_', '-')}", "expected at least 2")
     if not 0.5 < args.confidence < 1.0:
         raise fail("--confidence", "expected a number between 0.5 and 1")
-    scenario = history_scenario()
+    scenario = shipped_scenario(HISTORY_SCENARIO)
     reference = load_reference()
     overrides = {**parse_overrides(args.overrides), "meta.end": reference.windows[IN_SAMPLE][1]}
     out = args.out or Path("runs") / "history-calibration"

@@ -1,4 +1,4 @@
-"""The record a historical replay is scored against: ``scenarios/reference/``.
+"""The record a historical replay is scored against: the shipped ``scenarios/reference/``.
 
 Two files, described in ``scenarios/reference/README.md``:
 
@@ -24,9 +24,11 @@ from pathlib import Path
 from pydantic import Field, model_validator
 
 from sim.errors import InputError, Problem
+from sim.months import shift_month
 from sim.scenario.loader import validate_model
 from sim.scenario.schema import Id, Month, Strict
 from sim.scenario.yamlio import read_yaml
+from sim.shipped import reference_dir
 
 EVENTS_FILE = "events_2018_2023.csv"
 MAPPING_FILE = "event_mapping.yaml"
@@ -34,25 +36,6 @@ COLUMNS = ("id", "date", "actor", "target", "attributed_to", "description", "cam
            "goldstein", "role", "source", "label")
 ROLES = ("exogenous", "endogenous")
 HALF_RE = r"^\d{4}H[12]$"
-
-
-def shift_month(month: str, months: int) -> str:
-    """The month ``months`` after ``month`` (before it if negative), as YYYY-MM."""
-    year, mon = map(int, month.split("-"))
-    index = year * 12 + mon - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def half_year(month: str) -> str:
-    """'2019-08' -> '2019H2'."""
-    return f"{month[:4]}H{1 if int(month[5:7]) <= 6 else 2}"
-
-
-def reference_dir() -> Path:
-    """The shipped reference folder: ``scenarios/reference`` beside the package."""
-    from sim.run_cmd import scenarios_dir
-
-    return scenarios_dir() / "reference"
 
 
 # --- the record -------------------------------------------------------------------------------

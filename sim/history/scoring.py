@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.history.reference import Kind, Reference, half_year, shift_month
+from sim.history.reference import Kind, Reference
 from sim.history.series import DyadEnsemble, SimEvent
-from sim.world import months_between
+from sim.months import first_month_of_half, half_year, months_between, quarter, shift_month
 
 NAN = math.nan
 TIMING_CAP = 12  # months: a kind a year or more off the record counts as wholly mistimed
@@ -152,11 +152,6 @@ def timing_goodness(mae: float) -> float:
 # --- shape ------------------------------------------------------------------------------------
 
 
-def quarter(month: str) -> str:
-    """'2019-08' -> '2019Q3'."""
-    return f"{month[:4]}Q{(int(month[5:7]) - 1) // 3 + 1}"
-
-
 def quarterly_sums(values: Sequence[float], months: Sequence[str]) -> dict[str, float]:
     """Sum per calendar quarter, in time order."""
     sums: dict[str, float] = {}
@@ -204,7 +199,7 @@ def turning_point_scores(ensemble: DyadEnsemble, ref: Reference) -> list[Score]:
     if not months:
         return []
     rise = share([rises_after(row, months, tp.ruling, tp.span) for row in ensemble.tension])
-    peak_month = f"{tp.peak[:4]}-{'01' if tp.peak.endswith('1') else '07'}"
+    peak_month = first_month_of_half(tp.peak)
     # the peak is sought within the peak's own window only, so that an in-sample score never
     # reads held-out months
     lo, hi = ref.windows.get(ref.window_of(peak_month) or "", (months[0], months[-1]))

@@ -22,6 +22,7 @@ REQUIRED_TAGS = ("proposal", "signature", "consent", "refusal", "collapse", "rej
 IDLE_TAG = "idle"
 NOT_QUANTITIES = {"seed", "quad_class"}
 CITATION_RE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9\-]*)(#P(?P<para>\d+))?$")
+SOURCES_ENV = "SIM_SOURCES_DIR"
 PARAGRAPH_RE = re.compile(r"^\[P(\d+)\]", re.MULTILINE)
 
 
@@ -378,16 +379,10 @@ def citation_problem(citation: str, bib: Bibliography) -> str | None:
 
 
 def sources_dir() -> Path | None:
-    """Where the article texts are: $SIM_SOURCES_DIR, or a shared/sources beside the checkout."""
-    env = os.environ.get("SIM_SOURCES_DIR")
-    if env:
-        return Path(env) if Path(env).is_dir() else None
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "sources"
-        if candidate.is_dir():
-            return candidate
-    return None
+    """Where the article texts are: the folder named by $SIM_SOURCES_DIR (``sim validate
+    --sources DIR`` sets it), or None: citations are then checked against the bibliography only."""
+    env = os.environ.get(SOURCES_ENV)
+    return Path(env) if env and Path(env).is_dir() else None
 
 
 @functools.cache

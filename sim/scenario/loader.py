@@ -116,7 +116,7 @@ Reached = dict[str, tuple[str, int, str]]
 
 def shipped_data_folder() -> Path:
     """The folder of the scenarios shipped with the package (and their catalogue and sources)."""
-    from sim.run_cmd import scenarios_dir
+    from sim.shipped import scenarios_dir
 
     return scenarios_dir()
 

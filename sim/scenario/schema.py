@@ -106,6 +106,7 @@ class Cited(Strict):
 
 class Meta(Strict):
     title: str = Field(min_length=1, max_length=200)
+    question: str = Field("", max_length=300, description="the question the scenario asks")
     description: str = ""
     start: Month
     end: Month

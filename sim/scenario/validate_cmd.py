@@ -17,6 +17,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a folder whose YAML files scenarios may extend or name as their "
                              "catalogue or sources (besides their own folder and the shipped "
                              "scenarios); may be repeated")
+    parser.add_argument("--sources", type=Path, default=None, metavar="DIR",
+                        help="folder of the articles' paragraph-numbered texts (<id>.txt): check "
+                             "that every citation names an existing paragraph (default: "
+                             "$SIM_SOURCES_DIR)")
 
 
 def summary(loaded) -> str:
@@ -67,8 +71,28 @@ def validate_one(name: str, folders: list[str] | None = None) -> str:
     return summary(load_scenario(path, folders=folders or ()))
 
 
+def use_sources(folder: Path | None) -> str:
+    """Point the citation check at ``folder`` (if given); say what citations are checked against."""
+    import os
+
+    from sim.errors import fail
+    from sim.scenario import checks
+
+    if folder is not None:
+        if not folder.is_dir():
+            raise fail(str(folder), "--sources: no such folder of article texts")
+        os.environ[checks.SOURCES_ENV] = str(folder)
+        checks.source_paragraphs.cache_clear()
+    found = checks.sources_dir()
+    if found is None:
+        return ("citations were checked against the bibliography only, not against the "
+                f"articles' paragraphs: no sources folder (--sources DIR or ${checks.SOURCES_ENV})")
+    return f"citations checked against the article texts in {found}"
+
+
 def run(args: argparse.Namespace) -> int:
     problems: list[Problem] = []
+    note = use_sources(getattr(args, "sources", None))
     for name in args.files:
         try:
             print(validate_one(name, getattr(args, "data_dir", [])))
@@ -77,4 +101,5 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         print("\n".join(str(p) for p in InputError(problems).problems), file=sys.stderr)
         return 2
+    print(note)
     return 0

@@ -1,5 +1,9 @@
-"""``sim experiment FILE [--runs N] [--workers W] [--scheduler ADDRESS] [--resume] [--out DIR]``:
-run an experiment file and write its tables, figures and manifest into one folder.
+"""``sim experiment FILE [--runs N] [--workers W] [--scheduler ADDRESS] [--resume] [--out DIR]
+[--force]``: run an experiment file and write its tables, figures and manifest into one folder.
+
+The folder is new, empty, or one ``sim experiment`` wrote (its marker, :mod:`sim.folders`): an
+unfinished one is finished with ``--resume``, a finished one is replaced only with ``--force``;
+a folder it did not write is never touched. The marker says ``incomplete`` until the end.
 
 Exit codes: 0 when every run succeeded; 1 when some runs failed (each is recorded in
 ``outcomes.csv`` with its seed and error, and the others were completed) or when the local
@@ -11,16 +15,21 @@ or scenario file or bad arguments (located messages, no traceback); 130 when int
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from sim.errors import fail
 
 EXIT_SOME_FAILED = 1
+KIND = "experiment"  # the folder marker's kind
+# a Dask scheduler address: [protocol://]host[:port], as dask.distributed accepts it
+SCHEDULER_RE = re.compile(r"^(?:[a-z]+://)?[^\s/]+(?:/\S*)?$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, help="experiment file (experiments/*.yaml)")
+    parser.add_argument("file", type=Path,
+                        help="experiment file, or a shipped experiment's name (us_mediation)")
     parser.add_argument("--runs", type=int, default=None,
                         help="runs per design point (default: the file's `runs`)")
     parser.add_argument("--workers", type=int, default=None,
@@ -34,21 +43,33 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "missing")
     parser.add_argument("--out", type=Path, default=None,
                         help="output folder (default: runs/experiment-<file name>)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a finished experiment folder written before")
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim import folders
     from sim.ensemble import WorkersLost, default_workers
     from sim.experiments.loader import load_experiment
     from sim.experiments.runner import run_experiment
+    from sim.shipped import resolve_experiment
 
     if args.runs is not None and args.runs < 1:
         raise fail("--runs", "expected at least 1 run per design point")
     if args.workers is not None and args.workers < 1:
         raise fail("--workers", "expected at least 1 worker")
-    exp = load_experiment(args.file)
-    out = args.out or Path("runs") / f"experiment-{args.file.stem}"
+    if args.scheduler is not None and not SCHEDULER_RE.match(args.scheduler):
+        raise fail("--scheduler", f"expected a Dask scheduler address such as "
+                                  f"tcp://host:8786, got {args.scheduler!r}")
+    path = resolve_experiment(args.file)
+    exp = load_experiment(path)
+    out = args.out or Path("runs") / f"experiment-{path.stem}"
+    folders.claim(out, KIND, force=args.force, resume=args.resume)
+    if args.force and not args.resume:
+        folders.remove_own(out)
+    folders.start(out, KIND)
     workers = args.workers or default_workers()
     try:
         result = run_experiment(exp, out, runs=args.runs, workers=workers,
@@ -58,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"worker processes died ({err}); the finished runs are saved in {out}/parts: "
               f"run the same command with --resume to finish", file=sys.stderr)
         return EXIT_SOME_FAILED
+    except OSError as err:
+        if args.scheduler is not None and err.errno not in folders.REASONS:
+            raise fail("--scheduler", f"cannot reach {args.scheduler}: {err}") from None
+        with folders.os_errors(out):
+            raise
+    folders.finish(out, KIND)
     resumed = result.runs - result.ran
     print(f"{exp.file.title}: {len(result.points)} design points x "
           f"{result.runs // max(len(result.points), 1)} runs = {result.runs} runs"

@@ -1,9 +1,9 @@
-"""``sim history [--runs N] [--seed S] [--out DIR] [--workers W] [--calibrate]``: replay
-2018-2023 and score the ensemble against the record.
+"""``sim history [--runs N] [--seed S] [--out DIR] [--force] [--workers W] [--calibrate]``:
+replay 2018-2023 and score the ensemble against the record.
 
-Runs ``scenarios/history_2018_2023.yaml`` (administrations and exogenous events scripted,
+Runs the shipped ``history_2018_2023`` scenario (administrations and exogenous events scripted,
 everything else decided by the actors) as an ordinary ensemble into a run folder
-(:func:`sim.run_cmd.write_run_folder`), then scores it against ``scenarios/reference/``
+(:func:`sim.output.write_run_folder`), then scores it against the shipped reference
 (:mod:`sim.history.scoring`): prints a table, writes ``scores.csv`` into the run folder and
 ``figures/history.png``. With ``--calibrate`` it fits the behavioural parameters on the in-sample
 window instead (:mod:`sim.history.calibrate`). The scores are explained in docs/validation.md.
@@ -17,25 +17,26 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sim.history.reference import Reference, load_reference
-from sim.history.scoring import Score, score_ensemble
-from sim.history.series import from_run_folder
+from sim.commands.arguments import (
+    add_ensemble_arguments,
+    check_ensemble_arguments,
+    overrides_tag,
+    parse_overrides,
+)
+from sim.shipped import HISTORY_SCENARIO, shipped_scenario
 
-HISTORY_SCENARIO = "history_2018_2023.yaml"
+if TYPE_CHECKING:
+    from sim.history.reference import Reference
+    from sim.history.scoring import Score
+
 DEFAULT_RUNS = 100
 SCORES_FILE = "scores.csv"
 
 
-def history_scenario() -> Path:
-    from sim.run_cmd import scenarios_dir
-
-    return scenarios_dir() / HISTORY_SCENARIO
-
-
 def configure(parser: argparse.ArgumentParser) -> None:
     from sim.history import calibrate
-    from sim.run_cmd import add_ensemble_arguments
 
     add_ensemble_arguments(parser, DEFAULT_RUNS)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
@@ -43,24 +44,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.errors import fail
-    from sim.run_cmd import parse_overrides
+    from sim.history.reference import load_reference
     from sim.scenario import load_scenario
 
-    if args.runs < 1:
-        raise fail("--runs", "expected at least 1 run")
+    check_ensemble_arguments(args)
     if args.calibrate:
         from sim.history import calibrate
 
         return calibrate.run(args)
-    path = history_scenario()
-    loaded = load_scenario(path, parse_overrides(args.overrides))
+    path = shipped_scenario(HISTORY_SCENARIO)
+    overrides = parse_overrides(args.overrides)
+    loaded = load_scenario(path, overrides)
     reference = load_reference(catalogue_actions=set(loaded.catalogue.actions))
     seed = loaded.scenario.meta.seed if args.seed is None else args.seed
-    out = args.out or Path("runs") / f"history-seed{seed}-n{args.runs}"
+    out = args.out or Path("runs") / f"history-seed{seed}-n{args.runs}{overrides_tag(overrides)}"
     started = time.perf_counter()
     scores = replay_and_score(loaded, reference, seed, args.runs, out, args.workers,
-                              progress=not args.quiet, figures=not args.no_figures)
+                              force=args.force, progress=not args.quiet,
+                              figures=not args.no_figures)
     print(f"{args.runs} runs of {path.name} (seed {seed}) scored against the record in "
           f"{time.perf_counter() - started:.1f} s\n")
     print(score_table(scores, list(reference.windows)))
@@ -72,21 +73,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 def replay_and_score(loaded, reference: Reference, seed: int, runs: int, out: Path,
-                     workers: int | None, progress: bool = True,
+                     workers: int | None, force: bool = False, progress: bool = True,
                      figures: bool = True) -> list[Score]:
-    """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure."""
-    from sim.run_cmd import write_run_folder
+    """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure (into
+    the staged folder, so that the folder is complete only with its scores)."""
+    from sim.output import write_run_folder
 
-    write_run_folder(loaded, seed, runs, out, workers=workers, progress=progress,
-                     figures=figures)
-    ensemble = from_run_folder(out, reference.dyad_name)
+    scores: list[Score] = []
+
+    def add_scores(folder: Path) -> None:
+        scores.extend(score_folder(folder, reference, figures))
+
+    write_run_folder(loaded, seed, runs, out, workers=workers, force=force, progress=progress,
+                     figures=figures, complete=add_scores)
+    return scores
+
+
+def score_folder(folder: Path, reference: Reference, figures: bool) -> list[Score]:
+    """Score a run folder against the record; write ``scores.csv`` and the history figure."""
+    from sim.history.scoring import score_ensemble
+    from sim.history.series import from_run_folder
+
+    ensemble = from_run_folder(folder, reference.dyad_name)
     scores = score_ensemble(ensemble, reference)
-    write_scores(out / SCORES_FILE, scores)
+    write_scores(folder / SCORES_FILE, scores)
     if figures:
         from sim.history.figure import write_history_figure
 
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        write_history_figure(out, ensemble, reference, manifest, scores)
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        write_history_figure(folder, ensemble, reference, manifest, scores)
     return scores
 
 
