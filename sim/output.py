@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
-import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -21,7 +20,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.agreements import Agreement
-from sim.model import EVENT_COLUMNS, RunRecord
+from sim.columns import EVENT_COLUMNS
+from sim.model import RunRecord
 from sim.plots.style import OKABE_ITO  # the one palette of every figure
 from sim.scenario import LoadedScenario
 
@@ -32,42 +32,58 @@ INDEX_COLUMNS = ("run", "month", "regional_tension", "trilateral_cohesion",
                  "agreements_in_force", "coercive_acts")
 AGREEMENT_COLUMNS = ("run", "id", "terms", "signatories", "victims_included", "signed", "ended",
                      "end_reason")
+TABLE_COLUMNS = {
+    "trajectories": TRAJECTORY_COLUMNS,
+    "indices": INDEX_COLUMNS,
+    "events": ("run", *EVENT_COLUMNS),
+    "agreements": AGREEMENT_COLUMNS,
+    "status_quo": ("run", "month", "issue", "value"),
+}
+BATCH_RUNS = 50  # runs held in memory before their rows are appended to the tables
 
 
 class RunTables:
-    """Accumulates the rows of many runs, then writes them as tables."""
+    """Writes the rows of many runs into a folder's tables as they arrive, ``batch_runs`` runs at
+    a time, so that memory stays flat however many runs there are. The files are the same bytes
+    as if each table had been written at once: the columns, their order and the float format are
+    fixed here, and runs are appended in run order."""
 
-    def __init__(self) -> None:
-        self.trajectories: list[tuple] = []
-        self.indices: list[tuple] = []
-        self.events: list[tuple] = []
-        self.agreements: list[tuple] = []
-        self.status_quo: list[tuple] = []
+    def __init__(self, folder: Path, batch_runs: int = BATCH_RUNS) -> None:
+        self.folder = folder
+        self.batch_runs = batch_runs
+        self.rows: dict[str, list[tuple]] = {name: [] for name in TABLE_COLUMNS}
+        self.pending = 0
+        self.written: set[str] = set()
 
     def add(self, run: int, record: RunRecord) -> None:
-        self.trajectories.extend((run, *row) for row in record.trajectories)
-        self.indices.extend((run, *row) for row in record.indices)
-        self.events.extend((run, *row) for row in record.events)
-        self.agreements.extend(agreement_row(run, a) for a in record.agreements)
-        self.status_quo.extend((run, *row) for row in record.status_quo)
+        self.rows["trajectories"].extend((run, *row) for row in record.trajectories)
+        self.rows["indices"].extend((run, *row) for row in record.indices)
+        self.rows["events"].extend((run, *row) for row in record.events)
+        self.rows["agreements"].extend(agreement_row(run, a) for a in record.agreements)
+        self.rows["status_quo"].extend((run, *row) for row in record.status_quo)
+        self.pending += 1
+        if self.pending >= self.batch_runs:
+            self.flush()
 
-    def frames(self) -> dict[str, pd.DataFrame]:
-        return {
-            "trajectories": pd.DataFrame(self.trajectories, columns=list(TRAJECTORY_COLUMNS)),
-            "indices": pd.DataFrame(self.indices, columns=list(INDEX_COLUMNS)),
-            "events": pd.DataFrame(self.events, columns=["run", *EVENT_COLUMNS]),
-            "agreements": pd.DataFrame(self.agreements, columns=list(AGREEMENT_COLUMNS)),
-            "status_quo": pd.DataFrame(self.status_quo, columns=["run", "month", "issue", "value"]),
-        }
+    def flush(self) -> None:
+        """Append the rows held so far to the tables (the first batch writes the headers)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name, columns in TABLE_COLUMNS.items():
+            rows, started = self.rows[name], name in self.written
+            if started and not rows:
+                continue
+            frame = pd.DataFrame(rows, columns=list(columns))
+            frame.to_csv(self.folder / f"{name}.csv", mode="a" if started else "w",
+                         header=not started, index=False, float_format=FLOAT_FORMAT,
+                         lineterminator="\n")
+            self.written.add(name)
+            rows.clear()
+        self.pending = 0
 
-    def write(self, folder: Path) -> dict[str, Path]:
-        folder.mkdir(parents=True, exist_ok=True)
-        paths = {}
-        for name, frame in self.frames().items():
-            path = folder / f"{name}.csv"
-            frame.to_csv(path, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-            paths[name] = path
-        return paths
+    def close(self) -> dict[str, Path]:
+        """Write what is left; the path of every table."""
+        self.flush()
+        return {name: self.folder / f"{name}.csv" for name in TABLE_COLUMNS}
 
 
 def agreement_row(run: int, a: Agreement) -> tuple:
@@ -186,29 +202,28 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def write_run_folder(loaded: LoadedScenario, seed: int, runs: int, out: Path,
-                     workers: int | None = None, force: bool = False, progress: bool = True,
+                     workers: int | None = None, scheduler: str | None = None,
+                     force: bool = False, progress: bool = True,
                      figures: bool = True,
                      complete: Callable[[Path], object] | None = None) -> Path:
     """Run the ensemble into ``<out>.partial`` (marked incomplete), then move it into place and
     mark it complete, so that an interrupted run never leaves a folder that looks finished.
     ``out`` must be new, empty, or (with ``force``) a run folder written before. ``complete``
     adds files to the staged folder (given as its argument) before it is moved into place."""
-    from tqdm import tqdm
-
     from sim import folders
-    from sim.ensemble import default_workers, run_ensemble, spawn_seeds
+    from sim.ensemble import default_workers, progress_bar, run_ensemble, spawn_seeds
 
     folders.claim(out, KIND, force)
     staging = folders.staging_folder(out, KIND)
     seeds = spawn_seeds(seed, runs)
-    tables = RunTables()
-    records = run_ensemble(loaded, seeds, workers=workers or default_workers())
-    bar = tqdm(records, total=runs, desc="runs", unit="run", disable=not progress,
-               file=sys.stderr)
-    for run_index, record in enumerate(bar):
-        tables.add(run_index, record)
-    with folders.os_errors(staging):
-        tables.write(staging)
+    records = run_ensemble(loaded, seeds, workers=workers or default_workers(),
+                           scheduler=scheduler)
+    with folders.os_errors(staging), progress_bar(runs, progress) as bar:
+        tables = RunTables(staging)
+        for run_index, record in enumerate(records):
+            tables.add(run_index, record)
+            bar.update()
+        tables.close()
         write_manifest(staging, manifest(loaded, seed, seeds))
         if figures:
             draw_figures(staging)

@@ -277,6 +277,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", type=Path, default=None, help="resume a saved game")
     parser.add_argument("--out", type=Path, default=None,
                         help="debrief folder (default: runs/play-SCENARIO-seedS)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace a debrief folder written before")
 
 
 def new_or_resumed(args: argparse.Namespace) -> Game:
@@ -319,7 +321,7 @@ def run(args: argparse.Namespace, stdin: TextIO | None = None,
     term.say(f"\nThe game is over. Writing the debrief to {out}/ ...")
     from sim.classroom.debrief import write_debrief
 
-    report = write_debrief(game, out)
+    report = write_debrief(game, out, force=args.force)
     term.say(f"Debrief: {report}")
     term.say(f"Your turns beside the model's own choices: {out / 'advice.csv'}")
     return 0

@@ -117,10 +117,10 @@ def test_read_only_or_forbidden_out_is_one_line(code, words, tmp_path, capsys, m
 
 
 def test_full_disk_leaves_nothing_that_looks_complete(tmp_path, capsys, monkeypatch):
-    def full(self, folder):
-        raise OSError(errno.ENOSPC, "No space left on device", str(folder / "events.csv"))
+    def full(self):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "events.csv"))
 
-    monkeypatch.setattr(RunTables, "write", full)
+    monkeypatch.setattr(RunTables, "flush", full)
     out = tmp_path / "run"
     assert main([*SHORT, "--out", str(out)]) == 2
     assert "the disk is full" in one_line_error(capsys)

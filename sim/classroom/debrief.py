@@ -13,13 +13,14 @@ probability of accepting.
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 from typing import Any
 
 from sim.classroom.game import Game
 from sim.classroom.views import decision_why, option_text, reasons_text
 from sim.model import RunRecord
+
+KIND = "play"  # the folder marker's kind (sim.folders)
 
 ADVICE_COLUMNS = ("month", "actor", "kind", "human_choice", "human_choice_probability",
                   "human_choice_reasons", "model_choice", "model_choice_probability",
@@ -104,18 +105,13 @@ def played_record(game: Game) -> RunRecord:
                      list(record.status_quo))
 
 
-def write_run_folder(game: Game, out: Path) -> Path:
-    """The game as a one-run folder (docs/output-format.md), with the game's inputs."""
-    from sim.errors import fail
+def write_game_tables(game: Game, folder: Path) -> None:
+    """The game's tables and manifest (docs/output-format.md), with the saved game."""
     from sim.output import RunTables, manifest, write_manifest
 
-    if out.exists() and not (out / "manifest.json").is_file() and any(out.iterdir()):
-        raise fail(str(out), "folder exists and is not a run folder; choose another")
-    staging = out.with_name(out.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    tables = RunTables()
+    tables = RunTables(folder)
     tables.add(0, played_record(game))
-    tables.write(staging)
+    tables.close()
     actions = game.model.catalogue.actions
     data = manifest(game.loaded, game.seed, [game.seed], {
         "game": {"players": game.players, "months_played": len(game.history),
@@ -124,25 +120,31 @@ def write_run_folder(game: Game, out: Path) -> Path:
     })
     if game.history:  # a game ended early covers only the months played
         data["scenario"]["end"] = game.history[-1].month
-    write_manifest(staging, data)
-    game.save(staging / "game.json")
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
-    return out
+    write_manifest(folder, data)
+    game.save(folder / "game.json")
 
 
-def write_debrief(game: Game, out: Path) -> Path:
-    """Write the run folder, its figures and ``report.html`` (the debrief); return the page."""
+def write_debrief(game: Game, out: Path, force: bool = False) -> Path:
+    """Write the game's run folder, its figures and ``report.html`` (the debrief) into ``out``
+    (new, or a game folder written before and ``force``), staged aside and marked complete
+    last, as ``sim run`` does; return the page."""
+    from sim import folders
     from sim.plots.plot_cmd import plot_run_folder
     from sim.report import write_report
 
     if not game.history:
         raise ValueError("no month has been played yet: nothing to debrief")
-    folder = write_run_folder(game, Path(out))
-    rows = advice_rows(game)
-    write_advice_csv(rows, folder / "advice.csv")
-    plot_run_folder(folder)
-    shown = [{**r, "team": game.short_name(r["actor"]),
-              "same": r["human_choice"] == r["model_choice"]} for r in rows]
-    return write_report(folder, template="debrief.html", advice=shown,
-                        players=", ".join(game.short_name(p) for p in game.players))
+    out = Path(out)
+    folders.claim(out, KIND, force)
+    staging = folders.staging_folder(out, KIND)
+    with folders.os_errors(staging):
+        write_game_tables(game, staging)
+        rows = advice_rows(game)
+        write_advice_csv(rows, staging / "advice.csv")
+        plot_run_folder(staging)
+        shown = [{**r, "team": game.short_name(r["actor"]),
+                  "same": r["human_choice"] == r["model_choice"]} for r in rows]
+        page = write_report(staging, template="debrief.html", advice=shown,
+                            players=", ".join(game.short_name(p) for p in game.players))
+    folders.publish(staging, out, KIND)
+    return out / page.name

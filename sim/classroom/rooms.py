@@ -452,7 +452,7 @@ class Room:
         try:
             with DEBRIEF_LOCK:  # matplotlib's pyplot is not thread-safe: one report at a time
                 staging = self.folder / "debrief-new"
-                write_debrief(game, staging)
+                write_debrief(game, staging, force=True)
                 shutil.rmtree(self.debrief_folder, ignore_errors=True)
                 staging.rename(self.debrief_folder)
             self.debrief_state = "ready"
