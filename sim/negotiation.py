@@ -38,7 +38,7 @@ def bargaining_step(model: DisputeModel) -> None:
     new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
                                model.traits.bargaining)
     p = model.params
-    moved = np.clip(x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x), 0.0, 1.0)
+    moved = (x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x)).clip(0.0, 1.0)
     for agent, row in zip(agents, moved, strict=True):
         agent.negotiating[idx] = row
 
