@@ -175,6 +175,9 @@ class OptionConstants:
         self.quarrel_any = self.quarrel[0] | self.quarrel[1]
         self.idle_rows = np.flatnonzero(t.idle)
         self.issue_offsets = np.arange(n) * n_issues
+        self.dyad_flat = t.dyad_a * n + t.dyad_b
+        self.no_targets = ~t.has_targets
+        self.bounds = np.array([*t.start, len(t.options)])
 
 
 # Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
@@ -205,19 +208,37 @@ def compile_options(model: DisputeModel) -> None:
 
 def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
     """Which candidates' month-dependent preconditions hold: tension and the ties in force."""
-    w = model.world
-    tension = w.tension[table.dyad_a, table.dyad_b]
-    ok = ~(tension < table.min_tension) & ~(tension > table.max_tension) & ties_allow(model, table)
+    tension = model.world.tension.take(model.option_constants.dyad_flat)
+    ok = ~((tension < table.min_tension) | (tension > table.max_tension))
+    ok &= standing_conditions(model, table)
+    ok |= model.option_constants.no_targets
+    return ok
+
+
+def standing_conditions(model: DisputeModel, table: OptionTable) -> np.ndarray:
+    """The candidates whose tie and agreement preconditions hold; these change rarely, so the
+    answer is kept for the ties and agreements in force."""
+    in_force = model.agreements.in_force()
+    key = ("standing", ties_key(model), *(tuple(a.signatories) for a in in_force))
+    cached = model.tie_masks.get(key)
+    if cached is not None:
+        return cached
+    ok = ties_allow(model, table).copy()
     bound = agreements_in_force(model)[table.actor, table.t0]
     ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
-    return ~table.has_targets | ok
+    return remember_mask(model, key, ok)
+
+
+def ties_key(model: DisputeModel) -> tuple[frozenset, frozenset]:
+    w = model.world
+    return frozenset(w.ties), frozenset(w.ever_ties)
 
 
 def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
     """The candidates whose tie preconditions hold (required, forbidden, once held). Ties
     change rarely, so the answer is kept for the ties in force and the ties ever held."""
     w = model.world
-    key = (frozenset(w.ties), frozenset(w.ever_ties))
+    key = ties_key(model)
     cached = model.tie_masks.get(key)
     if cached is not None:
         return cached
@@ -228,10 +249,7 @@ def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
         ok &= ~(table.requires & ~present).any(axis=1)
         ok &= ~(table.forbids & present).any(axis=1)
         ok &= ~(table.past & ~ever).any(axis=1)
-    if len(model.tie_masks) > 64:
-        model.tie_masks.clear()
-    model.tie_masks[key] = ok
-    return ok
+    return remember_mask(model, key, ok)
 
 
 def agreements_in_force(model: DisputeModel) -> np.ndarray:
@@ -401,15 +419,16 @@ def month_options(model: DisputeModel) -> MonthOptions:
     table = model.option_table
     rows = np.flatnonzero(feasibility(model, table))
     components = option_components(model)[rows]
-    cuts = np.searchsorted(rows, [*table.start, len(table.options)])
-    counts = np.diff(cuts)
+    cuts = rows.searchsorted(model.option_constants.bounds)
+    counts = cuts[1:] - cuts[:-1]
     if not counts.all():  # an actor without a feasible option: the catalogue lacks `wait`
         raise ValueError("every actor needs a feasible option (the catalogue's idle act)")
     totals = components.sum(axis=1)
-    z = (totals - np.repeat(np.maximum.reduceat(totals, cuts[:-1]), counts))
+    z = (totals - np.maximum.reduceat(totals, cuts[:-1]).repeat(counts))
     e = np.exp(z / model.params.choice_temperature)
+    # each actor's own sum (numpy's pairwise summation of its segment, as in the logit)
     sums = np.array([e[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
-    model.month_options = MonthOptions(rows, cuts, components, e / np.repeat(sums, counts))
+    model.month_options = MonthOptions(rows, cuts, components, e / sums.repeat(counts))
     return model.month_options
 
 
