@@ -31,6 +31,8 @@ from sim.world import build_world, month_range, months_between
 
 __all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
 
+SECURITY_TAGS = frozenset({"security_cooperation", "alignment"})  # acts that alarm adversaries
+
 
 @dataclass
 class RunRecord:
@@ -255,7 +257,7 @@ class DisputeModel(mesa.Model):
         fade = self.params.relaxation * w.transient
         w.status_quo -= fade
         w.transient -= fade
-        np.clip(w.status_quo, 0.0, 1.0, out=w.status_quo)
+        w.status_quo.clip(0.0, 1.0, out=w.status_quo)
 
     def freshness(self, actor: str, action_id: str) -> float:
         """Repeating an act adds less each time: its effects on the status quo are scaled by
@@ -284,11 +286,11 @@ class DisputeModel(mesa.Model):
         self.impacts.append(tension.Impact(
             source=w.index[actor], targets=tuple(w.index[t] for t in targets),
             goldstein=action.goldstein, quad_class=action.quad_class,
-            security_cooperation=bool({"security_cooperation", "alignment"} & set(action.tags)),
+            security_cooperation=not SECURITY_TAGS.isdisjoint(action.tags),
         ))
         if decision is not None:
             parts = decision.components[decision.chosen]
-            utilities = [round(float(v), 6) for v in parts] + [round(float(parts.sum()), 6)]
+            utilities = [round(v, 6) for v in parts.tolist()] + [round(float(parts.sum()), 6)]
             probability = round(float(decision.probabilities[decision.chosen]), 6)
         else:
             utilities, probability = [None] * (len(COMPONENTS) + 1), None
@@ -390,15 +392,26 @@ class DisputeModel(mesa.Model):
                                len(self.agreements.in_force()),
                                sum(1 for q in self.month_events if q == 4)))
 
-    def tie_labels(self) -> list[str]:
-        """The ties in force between each pair, as the trajectories table writes them."""
+    def tie_labels(self) -> tuple[str, ...]:
+        """The ties in force between each pair, as the trajectories table writes them (kept per
+        set of ties: they change rarely)."""
+        w = self.world
+        key = ("labels", frozenset(w.ties))
+        labels = w.by_ties.get(key)
+        if labels is None:
+            if len(w.by_ties) > 64:
+                w.by_ties.clear()
+            labels = w.by_ties[key] = self.compute_tie_labels()
+        return labels
+
+    def compute_tie_labels(self) -> tuple[str, ...]:
         w = self.world
         labels: list[list[str]] = [[] for _ in self.dyad_names]
         for name, a, b in sorted(w.ties):
             k = self.dyad_number.get((a, b)) if a in w.index and b in w.index else None
             if k is not None:
                 labels[k].append(f"{name}:{a}>{b}" if w.tie_directed[name] else name)
-        return [";".join(parts) for parts in labels]
+        return tuple(";".join(parts) for parts in labels)
 
     def regional_raw(self) -> tuple[float, float]:
         """Mean tension among the states and the trilateral partners' cohesion (unrounded)."""
