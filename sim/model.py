@@ -106,7 +106,8 @@ class DisputeModel(mesa.Model):
         self.impacts: list[tension.Impact] = []
         self.month_events: list[int] = []  # QuadClass of each act this month
         self.month_acts: set[tuple[str, str]] = set()  # (actor, action) taken this month
-        self.rows_events: list[tuple] = []
+        self._events: list[tuple] = []  # event rows, see rows_events
+        self._event_queue: list[tuple] = []  # (row without values, raw values or None, note)
         self._index_dyads()
         self.collected: list[tuple] = []  # the raw values of each month, see _collect
         self.rows_done = 0
@@ -288,17 +289,16 @@ class DisputeModel(mesa.Model):
             goldstein=action.goldstein, quad_class=action.quad_class,
             security_cooperation=not SECURITY_TAGS.isdisjoint(action.tags),
         ))
-        if decision is not None:
+        if decision is not None:  # rounded when the rows are read (see rows_events)
             parts = decision.components[decision.chosen]
-            utilities = [round(v, 6) for v in parts.tolist()] + [round(float(parts.sum()), 6)]
-            probability = round(float(decision.probabilities[decision.chosen]), 6)
+            values = (*parts.tolist(), float(parts.sum()),
+                      float(decision.probabilities[decision.chosen]))
         else:
-            utilities, probability = [None] * (len(COMPONENTS) + 1), None
+            values = None
         self.month_events.append(action.quad_class)
         self.month_acts.add((actor, action_id))
-        self.rows_events.append((self.month, actor, "+".join(targets), action_id, action.cameo,
-                                 action.goldstein, action.quad_class, False, probability,
-                                 *utilities, note))
+        self._event_queue.append(((self.month, actor, "+".join(targets), action_id, action.cameo,
+                                   action.goldstein, action.quad_class, False), values, note))
 
     def _apply_effects(self, actor: str, action_id: str, targets: list[str]) -> None:
         action = self.catalogue.actions[action_id]
@@ -377,9 +377,9 @@ class DisputeModel(mesa.Model):
                 targets=tuple(w.index[t] for t in event.target),
                 goldstein=event.goldstein, quad_class=event.quad_class, chosen=False,
             ))
-        self.rows_events.append((self.month, event.actor, "+".join(event.target), event_id,
-                                 event.cameo, event.goldstein, event.quad_class, True, None,
-                                 *([None] * (len(COMPONENTS) + 1)), event.label))
+        self._event_queue.append(((self.month, event.actor, "+".join(event.target), event_id,
+                                   event.cameo, event.goldstein, event.quad_class, True),
+                                  None, event.label))
 
     # --- data -----------------------------------------------------------------------------
 
@@ -452,6 +452,24 @@ class DisputeModel(mesa.Model):
             self._status_quo.extend((month, issue, status[x * n_issues + q])
                                     for q, issue in enumerate(self.world.issues))
             self._indices.append((month, indices[2 * x], indices[2 * x + 1], in_force, material))
+
+    @property
+    def rows_events(self) -> list[tuple]:
+        """The event rows: the chosen option's probability and utilities rounded (once, for
+        the rows logged since the last read), None for scripted and negotiated acts."""
+        if self._event_queue:
+            queue, self._event_queue = self._event_queue, []
+            raw = [values for _, values, _ in queue if values is not None]
+            rounded = round_decimal(np.array(raw).ravel()) if raw else []
+            width, k = len(COMPONENTS) + 2, 0
+            for head, values, note in queue:
+                if values is None:
+                    self._events.append((*head, None, *([None] * (width - 1)), note))
+                else:
+                    r = rounded[k:k + width]
+                    k += width
+                    self._events.append((*head, r[-1], *r[:-1], note))
+        return self._events
 
     @property
     def rows_trajectories(self) -> list[tuple]:

@@ -12,7 +12,7 @@ status hold cooperation up. The same events feed the actors' memories of what th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,9 +20,9 @@ from sim.utility import unit_clip
 from sim.world import World
 
 
-@dataclass(frozen=True)
-class Impact:
-    """One event as the dyadic mechanisms see it: who did what to whom."""
+class Impact(NamedTuple):
+    """One event as the dyadic mechanisms see it: who did what to whom (a named tuple: a
+    month creates several, and a tuple is cheaper to make than a frozen dataclass)."""
 
     source: int | None  # None: not a modelled actor (and attributed to no one)
     targets: tuple[int, ...]
