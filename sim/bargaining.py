@@ -101,6 +101,7 @@ which the simulation needs. The median is reported too. See ``docs/bargaining.md
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -483,6 +484,12 @@ class RoundConstants:
                    np.arange(n)[:, None])
 
 
+@functools.cache
+def column_index(dims: int) -> NDArray[np.int64]:
+    """``[[0, 1, ..., dims - 1]]``: the column index of a ``(n, dims)`` fancy look-up."""
+    return np.arange(dims)[None, :]
+
+
 def bargaining_positions(
     capability: FloatArray,
     position: FloatArray,
@@ -502,8 +509,9 @@ def bargaining_positions(
     c, x, s, m = capability, position, salience, mistrust
     lo, hi = position_range
     span = hi - lo
-    moving = (x != x[0]).any(axis=0)
-    if span <= 0 or not moving.any():
+    # logical_or.reduce is what ndarray.any calls (without its Python wrapper)
+    moving = np.logical_or.reduce(x != x[0], axis=0)
+    if span <= 0 or not np.logical_or.reduce(moving):
         return x.copy()
     r, rows = constants.exponent, constants.rows
     gap = x[:, None, :] - x[None, :, :]  # gap[i, j] = x_i - x_j
@@ -524,9 +532,10 @@ def bargaining_positions(
     np.subtract(2.0, u, out=u)
     u_s, u_f = u
     s3 = s[None, :, :]
-    challenge = s3 * (p * u_s + (1 - p) * u_f) + (1 - s3) * u_s
-    eu = challenge - constants.status_quo_utility
-    eu[constants.diagonal, constants.diagonal, :] = 0.0
+    challenge = s3 * (p * u_s + (1.0 - p) * u_f) + (1.0 - s3) * u_s
+    eu = np.subtract(challenge, constants.status_quo_utility, order="C")  # C: see below
+    n = x.shape[0]
+    eu.reshape(n * n, -1)[::n + 1] = 0.0  # eu[i, i, :] = 0 (a view: eu is C-ordered)
     eu_received = eu.transpose(1, 0, 2)
     answer = np.abs(eu_received)  # |EU(j, i)|: the receiver's own stake
     credible = (gap != 0.0) & (eu > 0.0)  # i challenges j (never itself: gap is 0)
@@ -535,8 +544,7 @@ def bargaining_positions(
     move = fraction * gap  # move[i, j]: j's move toward x_i if it takes i's offer
     size = np.where(credible, np.abs(move), np.inf)
     best = size.argmin(axis=0)  # (n, d): the smallest move each receiver is offered
-    cols = np.arange(x.shape[1])[None, :]
-    chosen = move[best, rows, cols]
-    offered = credible.any(axis=0)
+    chosen = move[best, rows, column_index(x.shape[1])]
+    offered = np.logical_or.reduce(credible, axis=0)
     new_x = np.where(offered, x + (1.0 - m[rows, best]) * chosen, x)
     return np.where(moving, new_x.clip(lo, hi), x)
