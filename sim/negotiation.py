@@ -51,8 +51,8 @@ def veto_distance(model: DisputeModel) -> float:
     for x, a in enumerate(players):
         for b in players[x + 1:]:
             w = a.salience[idx] + b.salience[idx]
-            gaps.append(np.sum(w * np.abs(a.negotiating[idx] - b.negotiating[idx])))
-            weights.append(np.sum(w))
+            gaps.append(np.add.reduce(w * np.abs(a.negotiating[idx] - b.negotiating[idx])))
+            weights.append(np.add.reduce(w))  # np.sum without its wrapper
     return float(sum(gaps) / (sum(weights) or 1.0))
 
 
@@ -61,7 +61,8 @@ def veto_tension(model: DisputeModel) -> float:
     w = model.world
     idx = [w.index[a.actor_id] for a in model.veto_agents]
     pairs = [(i, j) for x, i in enumerate(idx) for j in idx[x + 1:]]
-    return float(np.mean([w.tension[i, j] for i, j in pairs]))
+    values = w.tension[[i for i, _ in pairs], [j for _, j in pairs]]
+    return float(np.add.reduce(values) / len(values))  # np.mean's sum and division
 
 
 def draft_package(model: DisputeModel, include_victims: bool) -> np.ndarray:
