@@ -88,6 +88,7 @@ class DisputeModel(mesa.Model):
             agent.index = k
         self.elections = self._election_calendar()
         self.elections_ahead = self._elections_ahead()
+        self.event_plan = self._event_plan()
         decision.compile_options(self)
         self.month_options: decision.MonthOptions | None = None
         self.tie_masks: dict[tuple, np.ndarray] = {}  # see decision.ties_allow
@@ -347,15 +348,25 @@ class DisputeModel(mesa.Model):
     # --- scripted events ------------------------------------------------------------------
 
     def fire_scripted_events(self) -> None:
-        for event_id, event in self.stage.events.items():
-            if event.date is not None:
-                due = event.date == self.month
-            else:
-                in_window = ((event.window_start or self.months[0]) <= self.month
-                             <= (event.window_end or self.months[-1]))
-                due = in_window and bool(self.rng.random() < event.rate)
-            if due:
+        """Dated events due this month fire; an event with a window fires with its monthly
+        rate (one draw for each such event, in the scenario's order)."""
+        for event_id, event, dated in self.event_plan[self.month_index]:
+            if dated or self.rng.random() < event.rate:
                 self._fire(event_id, event)
+
+    def _event_plan(self) -> list[list[tuple]]:
+        """For each month, the events that may fire, in the scenario's order: (id, event,
+        True) for a dated event due that month, (id, event, False) within an event's window."""
+        plan: list[list[tuple]] = [[] for _ in self.months]
+        for event_id, event in self.stage.events.items():
+            for k, month in enumerate(self.months):
+                if event.date is not None:
+                    if event.date == month:
+                        plan[k].append((event_id, event, True))
+                elif ((event.window_start or self.months[0]) <= month
+                      <= (event.window_end or self.months[-1])):
+                    plan[k].append((event_id, event, False))
+        return plan
 
     def _fire(self, event_id: str, event) -> None:
         w = self.world
