@@ -178,6 +178,9 @@ class OptionConstants:
         self.dyad_flat = t.dyad_a * n + t.dyad_b
         self.no_targets = ~t.has_targets
         self.bounds = np.array([*t.start, len(t.options)])
+        self.constant_columns = np.zeros((len(a), len(COMPONENTS)))
+        self.constant_columns[:, COMPONENTS.index("cost")] = self.cost
+        self.constant_columns[:, COMPONENTS.index("disposition")] = self.disposition
 
 
 # Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
@@ -302,14 +305,13 @@ def option_components(model: DisputeModel) -> np.ndarray:
         w.tension.take(k.targets_flat) * k.mediation_scale * t.pair_tension + k.cooperative),
         k.ally_pressure)
     threat = _threat(model, freshness)
-    components = np.empty((len(t.actor), len(COMPONENTS)))
-    components[:, 0] = p.weight_position * position
-    components[:, 1] = p.weight_reciprocity * reciprocity
-    components[:, 2] = p.weight_domestic * domestic
-    components[:, 3] = p.weight_alliance * alliance
-    components[:, 4] = p.weight_threat * threat
-    components[:, 5] = k.cost
-    components[:, 6] = k.disposition
+    components = k.constant_columns.copy()  # cost and disposition filled in
+    for name, weight, value in (("position", p.weight_position, position),
+                                ("reciprocity", p.weight_reciprocity, reciprocity),
+                                ("domestic", p.weight_domestic, domestic),
+                                ("alliance", p.weight_alliance, alliance),
+                                ("threat", p.weight_threat, threat)):
+        np.multiply(weight, value, out=components[:, COMPONENTS.index(name)])
     components[k.idle_rows] = 0.0
     return components
 
