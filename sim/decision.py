@@ -86,6 +86,8 @@ class MonthOptions:
     cuts: np.ndarray  # (n_actors + 1,)
     components: np.ndarray  # (n_feasible, n_components), weighted
     probabilities: np.ndarray  # (n_feasible,)
+    local: np.ndarray  # (n_feasible,) each option's index among its actor's candidates
+    bounds: list[int]  # cuts as Python integers (for slicing)
 
 
 class ActorTraits:
@@ -430,7 +432,9 @@ def month_options(model: DisputeModel) -> MonthOptions:
     e = np.exp(z / model.params.choice_temperature)
     # each actor's own sum (numpy's pairwise summation of its segment, as in the logit)
     sums = np.array([e[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
-    model.month_options = MonthOptions(rows, cuts, components, e / sums.repeat(counts))
+    local = rows - model.option_constants.bounds[:-1].repeat(counts)
+    model.month_options = MonthOptions(rows, cuts, components, e / sums.repeat(counts), local,
+                                       cuts.tolist())
     return model.month_options
 
 
@@ -450,8 +454,8 @@ def decide(model: DisputeModel, agent: ActorAgent) -> Decision:
     month = month_options(model)
     table = model.option_table
     i = agent.index
-    a, b = month.cuts[i], month.cuts[i + 1]
+    a, b = month.bounds[i], month.bounds[i + 1]
     probabilities = month.probabilities[a:b]
     chosen = logit_draw(model.rng, probabilities)
-    return Decision(agent.actor_id, table.view(i, month.rows[a:b] - table.start[i]),
+    return Decision(agent.actor_id, table.view(i, month.local[a:b]),
                     month.components[a:b], probabilities, chosen)
