@@ -168,6 +168,10 @@ class DisputeModel(mesa.Model):
         self.state_pairs = pairs_among(states)
         self.trilateral_pairs = pairs_among([w.index[a] for a in self.stage.meta.trilateral
                                              if a in w.index])
+        # the same pairs as flat indices into an (actor, actor) matrix, for ``take``
+        self.dyad_flat = self.dyad_i * n + self.dyad_j
+        self.state_flat = self.state_pairs[0] * n + self.state_pairs[1]
+        self.trilateral_flat = self.trilateral_pairs[0] * n + self.trilateral_pairs[1]
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -397,8 +401,9 @@ class DisputeModel(mesa.Model):
     def _collect(self, goldstein: np.ndarray) -> None:
         """Keep the month's values; the rows are built (and rounded) when they are read."""
         w = self.world
-        i, j = self.dyad_i, self.dyad_j
-        self.collected.append((self.month, w.tension[i, j], w.cooperation[i, j], goldstein[i, j],
+        flat = self.dyad_flat
+        self.collected.append((self.month, w.tension.take(flat), w.cooperation.take(flat),
+                               goldstein.take(flat),
                                self.tie_labels(), w.status_quo.copy(), self.regional_raw(),
                                len(self.agreements.in_force()),
                                sum(1 for q in self.month_events if q == 4)))
@@ -427,11 +432,10 @@ class DisputeModel(mesa.Model):
     def regional_raw(self) -> tuple[float, float]:
         """Mean tension among the states and the trilateral partners' cohesion (unrounded)."""
         w = self.world
-        si, sj = self.state_pairs
-        regional = float(mean_of(w.tension[si, sj])) if len(si) else 0.0
-        ti, tj = self.trilateral_pairs
-        cohesion = (float(mean_of((w.cooperation[ti, tj] - w.tension[ti, tj] + 1.0) / 2.0))
-                    if len(ti) else 0.0)
+        states, trilateral = self.state_flat, self.trilateral_flat
+        regional = float(mean_of(w.tension.take(states))) if len(states) else 0.0
+        cohesion = (float(mean_of((w.cooperation.take(trilateral) - w.tension.take(trilateral)
+                                   + 1.0) / 2.0)) if len(trilateral) else 0.0)
         return regional, cohesion
 
     def latest_indices(self) -> tuple[float, float]:
