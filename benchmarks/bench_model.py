@@ -24,14 +24,15 @@ state of the world instead of recomputed: the tie and agreement preconditions, t
 floors and tie labels (per set of ties), the face cost of reversals (per measures taken), the
 scripted events due each month; event rows are rounded once, when they are read. The random
 draws and every floating-point operation are the same, so the golden file is byte-identical.
-Measured side by side (old engine, this one; alternating processes, same machine, load average
-1-4 on 2 cores, so the absolute figures move by a factor of two between blocks and only ratios
-of neighbouring blocks mean anything): the first NumPy engine about 1.2-1.9 ms a month (ratio
-about 80-140), this one 1.2-1.4 times faster by CPU time and 1.4 times by the per-phase wall
-time (ratio about 60-90). Per-phase shares of a month now: utility components about 27%,
-bargaining 20%, logit and draws 12%, carrying out the acts 9%, tension and memories 9%,
-feasibility 3%, data collection 3%, the rest (Mesa's step and AgentSet, decisions as objects,
-usage, approval) about 15%.
+Measured side by side (old engine, this one; alternating processes of this benchmark,
+2,160 months each, load average 1.0 on 2 cores; the machine is shared, so only neighbouring
+blocks compare): the first NumPy engine 1.2-1.8 ms a month, ratio 73-107; this one 0.9 ms,
+ratio 63-70 (1.3-2 times faster a month; at load 3-4 the pairs gave 1.4 times). 100 runs of
+`sim run --no-figures` take the same wall time with both, about 13-15 s: most of it is not the
+month step (imports and writing the tables).
+Per-phase shares of a month now: utility components about 27%, bargaining 20%, logit and
+draws 12%, carrying out the acts 9%, tension and memories 9%, feasibility 3%, data collection
+3%, the rest (Mesa's step and AgentSet, decisions as objects, usage, approval) about 15%.
 What remains is not arithmetic but the fixed cost of each NumPy call (1-4 us on this machine
 for arrays of a few hundred elements, more under load) times about 250 calls, while the
 minimal Mesa model's month is six Python calls. At most 10 times that model means a month in
