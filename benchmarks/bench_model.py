@@ -28,8 +28,9 @@ Measured side by side (old engine, this one; alternating processes of this bench
 2,160 months each, load average 1.0 on 2 cores; the machine is shared, so only neighbouring
 blocks compare): the first NumPy engine 1.2-1.8 ms a month, ratio 73-107; this one 0.9 ms,
 ratio 63-70 (1.3-2 times faster a month; at load 3-4 the pairs gave 1.4 times). 100 runs of
-`sim run --no-figures` take the same wall time with both, about 13-15 s: most of it is not the
-month step (imports and writing the tables).
+`sim run --no-figures` take about the same wall time with both, 13-15 s: the month steps are
+only about 3 s of it on two workers (100 x 71 x 0.9 ms); the rest is start-up, imports and
+writing the tables (a profile of `sim run` shows several seconds of imports alone).
 Per-phase shares of a month now: utility components about 27%, bargaining 20%, logit and
 draws 12%, carrying out the acts 9%, tension and memories 9%, feasibility 3%, data collection
 3%, the rest (Mesa's step and AgentSet, decisions as objects, usage, approval) about 15%.
