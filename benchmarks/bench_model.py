@@ -16,22 +16,34 @@ at similar loads.
 
 Where the month's time goes, and why NumPy alone does not reach the aim. The hot path is array
 operations: the catalogue and scenario are compiled once per scenario into an option table
-(sim/options.py, with every constant part of the utilities precomputed), so a month's
-feasibility masks, utility components and logit probabilities for all actors are about 120
-NumPy operations, the bargaining round about 30, and the tension, memory and data-collection
-updates a few dozen more; the random draws are the same, so the golden file is byte-identical.
-Measured side by side on the same (busy) machine, load average about 5.5 on 2 cores: the old
-engine 6.0 ms a month (ratio 428), this one 1.9 ms (ratio 128). Median costs per month: utility
-components about 270 us, bargaining 240 us, carrying out the six actors' acts 160 us, the logit
-and draws 120 us, tension and memories 130 us, feasibility 50 us, data collection 40 us.
-What remains is not arithmetic but the fixed cost of each NumPy call (1-10 us on this machine
-for arrays of a few hundred elements) times a few hundred calls, plus the per-actor Python of a
-draw and an event row, while the minimal Mesa model's month is six Python calls. At most 10
-times that model means a month in about 0.15-0.25 ms, i.e. fewer than about 50 NumPy calls:
-that needs the whole month (feasibility, utilities, logit draws, bargaining, tension updates)
-compiled into one kernel, e.g. with numba, with its start-up (about a second of compilation
-per process, or an on-disk cache) counted in the `sim run` figure, and its exp and pow checked
-against the golden file's last digits.
+(sim/options.py, with every constant part of the utilities precomputed, flat indices for
+``take`` instead of two-array fancy indexing), so a month's utility components for all actors
+are about 100 NumPy operations, the bargaining round about 45, the logit about 25, and the
+tension, memory and data-collection updates a few dozen more. What changes rarely is kept per
+state of the world instead of recomputed: the tie and agreement preconditions, the relation
+floors and tie labels (per set of ties), the face cost of reversals (per measures taken), the
+scripted events due each month; event rows are rounded once, when they are read. The random
+draws and every floating-point operation are the same, so the golden file is byte-identical.
+Measured side by side (old engine, this one; alternating processes of this benchmark,
+2,160 months each, load average 1.0 on 2 cores; the machine is shared, so only neighbouring
+blocks compare): the first NumPy engine 1.2-1.8 ms a month, ratio 73-107; this one 0.9 ms,
+ratio 63-70 (1.3-2 times faster a month; at load 3-4 the pairs gave 1.4 times). 100 runs of
+`sim run --no-figures` take about the same wall time with both, 13-15 s: the month steps are
+only about 3 s of it on two workers (100 x 71 x 0.9 ms); the rest is start-up, imports and
+writing the tables (a profile of `sim run` shows several seconds of imports alone).
+Per-phase shares of a month now: utility components about 27%, bargaining 20%, logit and
+draws 12%, carrying out the acts 9%, tension and memories 9%, feasibility 3%, data collection
+3%, the rest (Mesa's step and AgentSet, decisions as objects, usage, approval) about 15%.
+What remains is not arithmetic but the fixed cost of each NumPy call (1-4 us on this machine
+for arrays of a few hundred elements, more under load) times about 250 calls, while the
+minimal Mesa model's month is six Python calls. At most 10 times that model means a month in
+about 0.15-0.25 ms, i.e. fewer than about 50 NumPy calls: that needs the utility components and
+the bargaining round each compiled into one kernel (numba), leaving to NumPy only the
+transcendental functions (the logit's exp, the bargaining's risk power), because numba's exp and
+pow come from a different library than NumPy's vectorised ones and would move last digits
+of the golden file. Both kernels are plain +, -, *, / and comparisons in a fixed order (exact
+in numba without fastmath); their start-up (compilation, or loading an on-disk cache, in every
+worker process) must be counted in the `sim run` figure.
 """
 
 from __future__ import annotations

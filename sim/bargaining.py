@@ -101,6 +101,7 @@ which the simulation needs. The median is reported too. See ``docs/bargaining.md
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -488,6 +489,12 @@ class RoundConstants:
                    np.arange(n)[:, None])
 
 
+@functools.cache
+def column_index(dims: int) -> NDArray[np.int64]:
+    """``[[0, 1, ..., dims - 1]]``: the column index of a ``(n, dims)`` fancy look-up."""
+    return np.arange(dims)[None, :]
+
+
 def bargaining_positions(
     capability: FloatArray,
     position: FloatArray,
@@ -507,29 +514,42 @@ def bargaining_positions(
     c, x, s, m = capability, position, salience, mistrust
     lo, hi = position_range
     span = hi - lo
-    moving = ~np.all(x == x[0], axis=0)
-    if span <= 0 or not moving.any():
+    # logical_or.reduce is what ndarray.any calls (without its Python wrapper)
+    moving = np.logical_or.reduce(x != x[0], axis=0)
+    if span <= 0 or not np.logical_or.reduce(moving):
         return x.copy()
     r, rows = constants.exponent, constants.rows
     gap = x[:, None, :] - x[None, :, :]  # gap[i, j] = x_i - x_j
     d = np.abs(gap) / span
     votes = (c[:, None] * s)[:, None, None, :] * (d[:, None, :, :] - d[:, :, None, :])
-    mass = np.abs(votes).sum(axis=0)
-    backing = np.clip(votes, 0.0, None).sum(axis=0)
-    p = np.divide(backing, mass, out=np.full_like(mass, 0.5), where=mass > 0)
-    u_s, u_f = 2.0 - 4.0 * np.clip(np.stack([0.5 - 0.5 * d, 0.5 + 0.5 * d]), 0.0, 1.0) ** r
-    challenge = s[None, :, :] * (p * u_s + (1 - p) * u_f) + (1 - s[None, :, :]) * u_s
-    eu = challenge - constants.status_quo_utility
-    eu[constants.diagonal, constants.diagonal, :] = 0.0
-    answer = np.abs(eu.transpose(1, 0, 2))  # |EU(j, i)|: the receiver's own stake
+    # ndarray.sum and np.clip(v, 0, None) are these ufuncs (same order, same values)
+    mass = np.add.reduce(np.abs(votes), axis=0)
+    backing = np.add.reduce(np.maximum(votes, 0.0), axis=0)
+    p = np.divide(backing, mass, out=np.full(mass.shape, 0.5), where=mass > 0)
+    # u_s, u_f = 2 - 4 * clip(0.5 -/+ 0.5 d, 0, 1) ** r, in one buffer
+    half = 0.5 * d
+    u = np.empty((2, *d.shape))
+    np.subtract(0.5, half, out=u[0])
+    np.add(0.5, half, out=u[1])
+    u.clip(0.0, 1.0, out=u)
+    np.power(u, r, out=u)
+    np.multiply(4.0, u, out=u)
+    np.subtract(2.0, u, out=u)
+    u_s, u_f = u
+    s3 = s[None, :, :]
+    challenge = s3 * (p * u_s + (1.0 - p) * u_f) + (1.0 - s3) * u_s
+    eu = np.subtract(challenge, constants.status_quo_utility, order="C")  # C: see below
+    n = x.shape[0]
+    eu.reshape(n * n, -1)[::n + 1] = 0.0  # eu[i, i, :] = 0 (a view: eu is C-ordered)
+    eu_received = eu.transpose(1, 0, 2)
+    answer = np.abs(eu_received)  # |EU(j, i)|: the receiver's own stake
     credible = (gap != 0.0) & (eu > 0.0)  # i challenges j (never itself: gap is 0)
-    fraction = np.where(eu.transpose(1, 0, 2) > 0, p,
+    fraction = np.where(eu_received > 0, p,
                         np.where(answer < eu, answer / np.where(credible, eu, 1.0), 1.0))
     move = fraction * gap  # move[i, j]: j's move toward x_i if it takes i's offer
     size = np.where(credible, np.abs(move), np.inf)
-    best = np.argmin(size, axis=0)  # (n, d): the smallest move each receiver is offered
-    cols = np.arange(x.shape[1])[None, :]
-    chosen = move[best, rows, cols]
-    offered = credible.any(axis=0)
+    best = size.argmin(axis=0)  # (n, d): the smallest move each receiver is offered
+    chosen = move[best, rows, column_index(x.shape[1])]
+    offered = np.logical_or.reduce(credible, axis=0)
     new_x = np.where(offered, x + (1.0 - m[rows, best]) * chosen, x)
-    return np.where(moving, np.clip(new_x, lo, hi), x)
+    return np.where(moving, new_x.clip(lo, hi), x)

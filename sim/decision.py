@@ -86,6 +86,8 @@ class MonthOptions:
     cuts: np.ndarray  # (n_actors + 1,)
     components: np.ndarray  # (n_feasible, n_components), weighted
     probabilities: np.ndarray  # (n_feasible,)
+    local: np.ndarray  # (n_feasible,) each option's index among its actor's candidates
+    bounds: list[int]  # cuts as Python integers (for slicing)
 
 
 class ActorTraits:
@@ -121,6 +123,10 @@ class ActorTraits:
                 for s, p in enumerate(ps):
                     self.patron_pressure[i, j, s] = agents[p].alliance_pressure
         self.share_adversary = (w.adversary.astype(int) @ w.adversary.astype(int).T) > 0
+        # (2, actors, 1) mask and (2, actors, issues) values: the ideal points, and for an
+        # actor with a public opinion the public's (see option_components)
+        self.public_mask = np.stack([np.zeros(n, dtype=bool), self.has_opinion])[:, :, None]
+        self.public_pair = np.stack([self.public, self.public])
 
 
 class OptionConstants:
@@ -161,6 +167,22 @@ class OptionConstants:
                       np.where(two & traits.is_state[t.t1], traits.capability_share[a, t.t1], 0.0)]
         self.yields = [one & traits.is_state[t.t0], two & traits.is_state[t.t1]]
         self.rows = (a[:, None], t.slot_issue)
+        # flat indices for ``take`` (cheaper than fancy indexing with two index arrays)
+        n, n_issues = len(traits.reciprocity), traits.public.shape[1]
+        self.rows_flat = a[:, None] * n_issues + t.slot_issue
+        self.pair_flat = [a * n + t.t0, a * n + t.t1]
+        self.targets_flat = t.t0 * n + t.t1
+        self.usage_flat = a * len(t.action_ids) + t.action
+        self.share2, self.yields2 = np.array(self.share), np.array(self.yields)
+        self.quarrel_any = self.quarrel[0] | self.quarrel[1]
+        self.idle_rows = np.flatnonzero(t.idle)
+        self.issue_offsets = np.arange(n) * n_issues
+        self.dyad_flat = t.dyad_a * n + t.dyad_b
+        self.no_targets = ~t.has_targets
+        self.bounds = np.array([*t.start, len(t.options)])
+        self.constant_columns = np.zeros((len(a), len(COMPONENTS)))
+        self.constant_columns[:, COMPONENTS.index("cost")] = self.cost
+        self.constant_columns[:, COMPONENTS.index("disposition")] = self.disposition
 
 
 # Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
@@ -191,19 +213,37 @@ def compile_options(model: DisputeModel) -> None:
 
 def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
     """Which candidates' month-dependent preconditions hold: tension and the ties in force."""
-    w = model.world
-    tension = w.tension[table.dyad_a, table.dyad_b]
-    ok = ~(tension < table.min_tension) & ~(tension > table.max_tension) & ties_allow(model, table)
+    tension = model.world.tension.take(model.option_constants.dyad_flat)
+    ok = ~((tension < table.min_tension) | (tension > table.max_tension))
+    ok &= standing_conditions(model, table)
+    ok |= model.option_constants.no_targets
+    return ok
+
+
+def standing_conditions(model: DisputeModel, table: OptionTable) -> np.ndarray:
+    """The candidates whose tie and agreement preconditions hold; these change rarely, so the
+    answer is kept for the ties and agreements in force."""
+    in_force = model.agreements.in_force()
+    key = ("standing", ties_key(model), *(tuple(a.signatories) for a in in_force))
+    cached = model.tie_masks.get(key)
+    if cached is not None:
+        return cached
+    ok = ties_allow(model, table).copy()
     bound = agreements_in_force(model)[table.actor, table.t0]
     ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
-    return ~table.has_targets | ok
+    return remember_mask(model, key, ok)
+
+
+def ties_key(model: DisputeModel) -> tuple[frozenset, frozenset]:
+    w = model.world
+    return frozenset(w.ties), frozenset(w.ever_ties)
 
 
 def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
     """The candidates whose tie preconditions hold (required, forbidden, once held). Ties
     change rarely, so the answer is kept for the ties in force and the ties ever held."""
     w = model.world
-    key = (frozenset(w.ties), frozenset(w.ever_ties))
+    key = ties_key(model)
     cached = model.tie_masks.get(key)
     if cached is not None:
         return cached
@@ -214,10 +254,7 @@ def ties_allow(model: DisputeModel, table: OptionTable) -> np.ndarray:
         ok &= ~(table.requires & ~present).any(axis=1)
         ok &= ~(table.forbids & present).any(axis=1)
         ok &= ~(table.past & ~ever).any(axis=1)
-    if len(model.tie_masks) > 64:
-        model.tie_masks.clear()
-    model.tie_masks[key] = ok
-    return ok
+    return remember_mask(model, key, ok)
 
 
 def agreements_in_force(model: DisputeModel) -> np.ndarray:
@@ -244,40 +281,40 @@ def feasible_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
 def option_components(model: DisputeModel) -> np.ndarray:
     """The weighted utility components of every candidate (zeros for doing nothing)."""
     t, k, p, w = model.option_table, model.option_constants, model.params, model.world
-    a = t.actor
     ideal, salience = model.ideals, model.saliences
     sq = w.status_quo
-    freshness = 1.0 - model.usage[a, t.action]
+    freshness = 1.0 - model.usage.take(k.usage_flat)
 
     # position: the realised shift of each issue the act touches (the status quo stays in
-    # [0, 1]) and, for coercion, the concession the actor expects to win
-    before = sq[t.slot_issue]
+    # [0, 1]) and, for coercion, the concession the actor expects to win; the public's gain
+    # from the same shift (for the domestic component) in the same operations
+    before = sq.take(t.slot_issue)
     shift = unit_clip(before + freshness[:, None] * t.slot_delta) - before
-    salience_s = salience[k.rows]
-    position = slot_gain(ideal[k.rows], salience_s, before, shift)
-    position = with_concessions(model, position, freshness, ideal, salience)
+    salience_s = salience.take(k.rows_flat)
+    preferences = np.where(model.traits.public_mask, model.traits.public_pair, ideal)
+    gains = slot_gain(preferences.reshape(2, -1).take(k.rows_flat, axis=1), salience_s,
+                      before, shift)
+    position = with_concessions(model, gains[0], freshness, ideal, salience)
 
     # reciprocity: what the actor received from its targets minus what it already answered
     balance_matrix = w.received - w.given
-    balance = (np.where(k.one, balance_matrix[a, t.t0], 0.0)
-               + np.where(k.two, balance_matrix[a, t.t1], 0.0))
+    balance = (np.where(k.one, balance_matrix.take(k.pair_flat[0]), 0.0)
+               + np.where(k.two, balance_matrix.take(k.pair_flat[1]), 0.0))
     reciprocity = k.reciprocity * (balance / k.targets)
 
-    domestic = _domestic(model, salience_s, freshness, before, shift)
+    domestic = _domestic(model, gains[1], freshness)
     alliance = np.where(k.two, k.own_pressure * (
-        w.tension[t.t0, t.t1] * k.mediation_scale * t.pair_tension + k.cooperative),
+        w.tension.take(k.targets_flat) * k.mediation_scale * t.pair_tension + k.cooperative),
         k.ally_pressure)
     threat = _threat(model, freshness)
-    components = np.stack([
-        p.weight_position * position,
-        p.weight_reciprocity * reciprocity,
-        p.weight_domestic * domestic,
-        p.weight_alliance * alliance,
-        p.weight_threat * threat,
-        k.cost,
-        k.disposition,
-    ], axis=1)
-    components[t.idle] = 0.0
+    components = k.constant_columns.copy()  # cost and disposition filled in
+    for name, weight, value in (("position", p.weight_position, position),
+                                ("reciprocity", p.weight_reciprocity, reciprocity),
+                                ("domestic", p.weight_domestic, domestic),
+                                ("alliance", p.weight_alliance, alliance),
+                                ("threat", p.weight_threat, threat)):
+        np.multiply(weight, value, out=components[:, COMPONENTS.index(name)])
+    components[k.idle_rows] = 0.0
     return components
 
 
@@ -305,56 +342,73 @@ def concessions(model: DisputeModel, scale: np.ndarray, ideal: np.ndarray,
     only: the target decides for itself."""
     t, k = model.option_table, model.option_constants
     sq = model.world.status_quo
-    worst = np.argmax(salience * np.abs(ideal - sq), axis=1)
-    rows = np.arange(len(ideal))
-    gap = (ideal[rows, worst] - sq[worst])[t.actor]
-    before = (sq[worst] - ideal[rows, worst])[t.actor]
-    weight = salience[rows, worst][t.actor]
-    base = scale * model.params.coercion_yield
-    total = np.zeros(len(t.actor))
-    for share, yields in zip(k.share, k.yields, strict=True):
-        after = before + base * share * gap
-        gain = 0.0 + weight * (before * before - after * after)
-        total = total + np.where(yields, gain, 0.0)
+    worst = (salience * np.abs(ideal - sq)).argmax(axis=1)
+    flat = worst + k.issue_offsets  # (actor, worst issue) in the flattened matrices
+    per_actor = np.empty((3, len(ideal)))
+    ideal_w, sq_w = ideal.take(flat), sq.take(worst)
+    np.subtract(ideal_w, sq_w, out=per_actor[0])
+    np.subtract(sq_w, ideal_w, out=per_actor[1])
+    per_actor[2] = salience.take(flat)
+    gap, before, weight = per_actor.take(t.actor, axis=1)
+    # both target slots at once, added left to right as one slot after the other
+    after = before + scale * model.params.coercion_yield * k.share2 * gap
+    gain = np.where(k.yields2, 0.0 + weight * (before * before - after * after), 0.0)
+    total = 0.0 + gain[0]
+    for slot in gain[1:]:
+        total = total + slot
     return total
 
 
-def _domestic(model: DisputeModel, salience_s: np.ndarray, freshness: np.ndarray,
-              before: np.ndarray, shift: np.ndarray) -> np.ndarray:
+def _domestic(model: DisputeModel, public_gain: np.ndarray,
+              freshness: np.ndarray) -> np.ndarray:
     """The home audience's verdict on an act (zero for actors without a public)."""
     t, k, p, w = model.option_table, model.option_constants, model.params, model.world
-    a = t.actor
     # the public rewards standing up to a disliked target, less so the third time in a row
     rally = freshness * k.dislike * k.minus_g
-    public = np.where(model.traits.has_opinion[:, None], model.traits.public, model.ideals)
-    public_gain = slot_gain(public[k.rows], salience_s, before, shift)
     reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
     value = rally + public_gain + k.approval - reversal
-    boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)[a]
-    unpopularity = (p.unpopularity_base - w.approval)[a]
-    return np.where(k.has_opinion, k.audience * boost * unpopularity * value, 0.0)
+    boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)
+    # audience * boost * unpopularity per actor: the same products, taken per candidate
+    weight = model.traits.audience * boost * (p.unpopularity_base - w.approval)
+    return np.where(k.has_opinion, weight.take(t.actor) * value, 0.0)
 
 
 def reverses_own_measure(model: DisputeModel) -> np.ndarray:
-    """Undoing a measure the same administration took costs it face at home (per candidate)."""
+    """Undoing a measure the same administration took costs it face at home (per candidate).
+    Measures are rarely taken, so the answer is kept for the measures and administrations."""
     t = model.option_table
+    key = ("measures", *((a.administration, *a.measures_taken.items())
+                         for a in model.actor_agents))
+    cached = model.tie_masks.get(key)
+    if cached is not None:
+        return cached
     own = np.zeros((len(model.actor_agents), len(t.action_ids) + 1), dtype=bool)
     for i, agent in enumerate(model.actor_agents):
         for action_id, admin in agent.measures_taken.items():
             own[i, model.action_index[action_id]] = admin == agent.administration
-    return own[t.actor, t.reverses]  # reverses == -1 reads the last, always-False column
+    return remember_mask(model, key, own[t.actor, t.reverses])  # -1: the always-False column
+
+
+def remember_mask(model: DisputeModel, key: tuple, mask: np.ndarray) -> np.ndarray:
+    """Keep a per-candidate mask for a state of the world that recurs (bounded cache)."""
+    if len(model.tie_masks) > 64:
+        model.tie_masks.clear()
+    model.tie_masks[key] = mask
+    return mask
 
 
 def _threat(model: DisputeModel, freshness: np.ndarray) -> np.ndarray:
     """Security cooperation under threat reassures (the tenth drill in a row less than the
     first); ending it, or quarrelling with those who face the same adversary, is costly."""
     t, k, p = model.option_table, model.option_constants, model.params
-    threat = model.world.threat[t.actor]
-    restraint = p.quarrel_restraint * threat
+    threat_actor = model.world.threat
+    threat = threat_actor.take(t.actor)
+    restraint = (p.quarrel_restraint * threat_actor).take(t.actor)
     value = 0.0 + np.where(t.reassuring, freshness * threat, 0.0)
     value = np.where(t.withdrawal, value - restraint, value)
-    for quarrel in k.quarrel:
-        value = np.where(quarrel, value - restraint * k.hostility, value)
+    quarrel = restraint * k.hostility
+    for mask in k.quarrel:
+        value = np.where(mask, value - quarrel, value)
     return np.where(threat != 0.0, value, 0.0)
 
 
@@ -369,15 +423,18 @@ def month_options(model: DisputeModel) -> MonthOptions:
     table = model.option_table
     rows = np.flatnonzero(feasibility(model, table))
     components = option_components(model)[rows]
-    cuts = np.searchsorted(rows, [*table.start, len(table.options)])
-    counts = np.diff(cuts)
+    cuts = rows.searchsorted(model.option_constants.bounds)
+    counts = cuts[1:] - cuts[:-1]
     if not counts.all():  # an actor without a feasible option: the catalogue lacks `wait`
         raise ValueError("every actor needs a feasible option (the catalogue's idle act)")
     totals = components.sum(axis=1)
-    z = (totals - np.repeat(np.maximum.reduceat(totals, cuts[:-1]), counts))
+    z = (totals - np.maximum.reduceat(totals, cuts[:-1]).repeat(counts))
     e = np.exp(z / model.params.choice_temperature)
+    # each actor's own sum (numpy's pairwise summation of its segment, as in the logit)
     sums = np.array([e[a:b].sum() for a, b in zip(cuts[:-1], cuts[1:], strict=True)])
-    model.month_options = MonthOptions(rows, cuts, components, e / np.repeat(sums, counts))
+    local = rows - model.option_constants.bounds[:-1].repeat(counts)
+    model.month_options = MonthOptions(rows, cuts, components, e / sums.repeat(counts), local,
+                                       cuts.tolist())
     return model.month_options
 
 
@@ -397,8 +454,8 @@ def decide(model: DisputeModel, agent: ActorAgent) -> Decision:
     month = month_options(model)
     table = model.option_table
     i = agent.index
-    a, b = month.cuts[i], month.cuts[i + 1]
+    a, b = month.bounds[i], month.bounds[i + 1]
     probabilities = month.probabilities[a:b]
     chosen = logit_draw(model.rng, probabilities)
-    return Decision(agent.actor_id, table.view(i, month.rows[a:b] - table.start[i]),
+    return Decision(agent.actor_id, table.view(i, month.local[a:b]),
                     month.components[a:b], probabilities, chosen)

@@ -31,6 +31,8 @@ from sim.world import build_world, month_range, months_between
 
 __all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
 
+SECURITY_TAGS = frozenset({"security_cooperation", "alignment"})  # acts that alarm adversaries
+
 
 @dataclass
 class RunRecord:
@@ -86,6 +88,7 @@ class DisputeModel(mesa.Model):
             agent.index = k
         self.elections = self._election_calendar()
         self.elections_ahead = self._elections_ahead()
+        self.event_plan = self._event_plan()
         decision.compile_options(self)
         self.month_options: decision.MonthOptions | None = None
         self.tie_masks: dict[tuple, np.ndarray] = {}  # see decision.ties_allow
@@ -104,7 +107,8 @@ class DisputeModel(mesa.Model):
         self.impacts: list[tension.Impact] = []
         self.month_events: list[int] = []  # QuadClass of each act this month
         self.month_acts: set[tuple[str, str]] = set()  # (actor, action) taken this month
-        self.rows_events: list[tuple] = []
+        self._events: list[tuple] = []  # event rows, see rows_events
+        self._event_queue: list[tuple] = []  # (row without values, raw values or None, note)
         self._index_dyads()
         self.collected: list[tuple] = []  # the raw values of each month, see _collect
         self.rows_done = 0
@@ -164,6 +168,10 @@ class DisputeModel(mesa.Model):
         self.state_pairs = pairs_among(states)
         self.trilateral_pairs = pairs_among([w.index[a] for a in self.stage.meta.trilateral
                                              if a in w.index])
+        # the same pairs as flat indices into an (actor, actor) matrix, for ``take``
+        self.dyad_flat = self.dyad_i * n + self.dyad_j
+        self.state_flat = self.state_pairs[0] * n + self.state_pairs[1]
+        self.trilateral_flat = self.trilateral_pairs[0] * n + self.trilateral_pairs[1]
 
     def _load_initial_agreements(self) -> None:
         idx = self.negotiation_issue_idx
@@ -255,7 +263,7 @@ class DisputeModel(mesa.Model):
         fade = self.params.relaxation * w.transient
         w.status_quo -= fade
         w.transient -= fade
-        np.clip(w.status_quo, 0.0, 1.0, out=w.status_quo)
+        w.status_quo.clip(0.0, 1.0, out=w.status_quo)
 
     def freshness(self, actor: str, action_id: str) -> float:
         """Repeating an act adds less each time: its effects on the status quo are scaled by
@@ -284,19 +292,18 @@ class DisputeModel(mesa.Model):
         self.impacts.append(tension.Impact(
             source=w.index[actor], targets=tuple(w.index[t] for t in targets),
             goldstein=action.goldstein, quad_class=action.quad_class,
-            security_cooperation=bool({"security_cooperation", "alignment"} & set(action.tags)),
+            security_cooperation=not SECURITY_TAGS.isdisjoint(action.tags),
         ))
-        if decision is not None:
+        if decision is not None:  # rounded when the rows are read (see rows_events)
             parts = decision.components[decision.chosen]
-            utilities = [round(float(v), 6) for v in parts] + [round(float(parts.sum()), 6)]
-            probability = round(float(decision.probabilities[decision.chosen]), 6)
+            values = (*parts.tolist(), float(parts.sum()),
+                      float(decision.probabilities[decision.chosen]))
         else:
-            utilities, probability = [None] * (len(COMPONENTS) + 1), None
+            values = None
         self.month_events.append(action.quad_class)
         self.month_acts.add((actor, action_id))
-        self.rows_events.append((self.month, actor, "+".join(targets), action_id, action.cameo,
-                                 action.goldstein, action.quad_class, False, probability,
-                                 *utilities, note))
+        self._event_queue.append(((self.month, actor, "+".join(targets), action_id, action.cameo,
+                                   action.goldstein, action.quad_class, False), values, note))
 
     def _apply_effects(self, actor: str, action_id: str, targets: list[str]) -> None:
         action = self.catalogue.actions[action_id]
@@ -345,15 +352,25 @@ class DisputeModel(mesa.Model):
     # --- scripted events ------------------------------------------------------------------
 
     def fire_scripted_events(self) -> None:
-        for event_id, event in self.stage.events.items():
-            if event.date is not None:
-                due = event.date == self.month
-            else:
-                in_window = ((event.window_start or self.months[0]) <= self.month
-                             <= (event.window_end or self.months[-1]))
-                due = in_window and bool(self.rng.random() < event.rate)
-            if due:
+        """Dated events due this month fire; an event with a window fires with its monthly
+        rate (one draw for each such event, in the scenario's order)."""
+        for event_id, event, dated in self.event_plan[self.month_index]:
+            if dated or self.rng.random() < event.rate:
                 self._fire(event_id, event)
+
+    def _event_plan(self) -> list[list[tuple]]:
+        """For each month, the events that may fire, in the scenario's order: (id, event,
+        True) for a dated event due that month, (id, event, False) within an event's window."""
+        plan: list[list[tuple]] = [[] for _ in self.months]
+        for event_id, event in self.stage.events.items():
+            for k, month in enumerate(self.months):
+                if event.date is not None:
+                    if event.date == month:
+                        plan[k].append((event_id, event, True))
+                elif ((event.window_start or self.months[0]) <= month
+                      <= (event.window_end or self.months[-1])):
+                    plan[k].append((event_id, event, False))
+        return plan
 
     def _fire(self, event_id: str, event) -> None:
         w = self.world
@@ -375,39 +392,50 @@ class DisputeModel(mesa.Model):
                 targets=tuple(w.index[t] for t in event.target),
                 goldstein=event.goldstein, quad_class=event.quad_class, chosen=False,
             ))
-        self.rows_events.append((self.month, event.actor, "+".join(event.target), event_id,
-                                 event.cameo, event.goldstein, event.quad_class, True, None,
-                                 *([None] * (len(COMPONENTS) + 1)), event.label))
+        self._event_queue.append(((self.month, event.actor, "+".join(event.target), event_id,
+                                   event.cameo, event.goldstein, event.quad_class, True),
+                                  None, event.label))
 
     # --- data -----------------------------------------------------------------------------
 
     def _collect(self, goldstein: np.ndarray) -> None:
         """Keep the month's values; the rows are built (and rounded) when they are read."""
         w = self.world
-        i, j = self.dyad_i, self.dyad_j
-        self.collected.append((self.month, w.tension[i, j], w.cooperation[i, j], goldstein[i, j],
+        flat = self.dyad_flat
+        self.collected.append((self.month, w.tension.take(flat), w.cooperation.take(flat),
+                               goldstein.take(flat),
                                self.tie_labels(), w.status_quo.copy(), self.regional_raw(),
                                len(self.agreements.in_force()),
                                sum(1 for q in self.month_events if q == 4)))
 
-    def tie_labels(self) -> list[str]:
-        """The ties in force between each pair, as the trajectories table writes them."""
+    def tie_labels(self) -> tuple[str, ...]:
+        """The ties in force between each pair, as the trajectories table writes them (kept per
+        set of ties: they change rarely)."""
+        w = self.world
+        key = ("labels", frozenset(w.ties))
+        labels = w.by_ties.get(key)
+        if labels is None:
+            if len(w.by_ties) > 64:
+                w.by_ties.clear()
+            labels = w.by_ties[key] = self.compute_tie_labels()
+        return labels
+
+    def compute_tie_labels(self) -> tuple[str, ...]:
         w = self.world
         labels: list[list[str]] = [[] for _ in self.dyad_names]
         for name, a, b in sorted(w.ties):
             k = self.dyad_number.get((a, b)) if a in w.index and b in w.index else None
             if k is not None:
                 labels[k].append(f"{name}:{a}>{b}" if w.tie_directed[name] else name)
-        return [";".join(parts) for parts in labels]
+        return tuple(";".join(parts) for parts in labels)
 
     def regional_raw(self) -> tuple[float, float]:
         """Mean tension among the states and the trilateral partners' cohesion (unrounded)."""
         w = self.world
-        si, sj = self.state_pairs
-        regional = float(mean_of(w.tension[si, sj])) if len(si) else 0.0
-        ti, tj = self.trilateral_pairs
-        cohesion = (float(mean_of((w.cooperation[ti, tj] - w.tension[ti, tj] + 1.0) / 2.0))
-                    if len(ti) else 0.0)
+        states, trilateral = self.state_flat, self.trilateral_flat
+        regional = float(mean_of(w.tension.take(states))) if len(states) else 0.0
+        cohesion = (float(mean_of((w.cooperation.take(trilateral) - w.tension.take(trilateral)
+                                   + 1.0) / 2.0)) if len(trilateral) else 0.0)
         return regional, cohesion
 
     def latest_indices(self) -> tuple[float, float]:
@@ -439,6 +467,24 @@ class DisputeModel(mesa.Model):
             self._status_quo.extend((month, issue, status[x * n_issues + q])
                                     for q, issue in enumerate(self.world.issues))
             self._indices.append((month, indices[2 * x], indices[2 * x + 1], in_force, material))
+
+    @property
+    def rows_events(self) -> list[tuple]:
+        """The event rows: the chosen option's probability and utilities rounded (once, for
+        the rows logged since the last read), None for scripted and negotiated acts."""
+        if self._event_queue:
+            queue, self._event_queue = self._event_queue, []
+            raw = [values for _, values, _ in queue if values is not None]
+            rounded = round_decimal(np.array(raw).ravel()) if raw else []
+            width, k = len(COMPONENTS) + 2, 0
+            for head, values, note in queue:
+                if values is None:
+                    self._events.append((*head, None, *([None] * (width - 1)), note))
+                else:
+                    r = rounded[k:k + width]
+                    k += width
+                    self._events.append((*head, r[-1], *r[:-1], note))
+        return self._events
 
     @property
     def rows_trajectories(self) -> list[tuple]:

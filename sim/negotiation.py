@@ -38,7 +38,7 @@ def bargaining_step(model: DisputeModel) -> None:
     new = bargaining_positions(model.traits.capability, x, s, model.world.tension,
                                model.traits.bargaining)
     p = model.params
-    moved = np.clip(x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x), 0.0, 1.0)
+    moved = (x + p.bargaining_rate * (new - x) + p.position_anchor * (ideal - x)).clip(0.0, 1.0)
     for agent, row in zip(agents, moved, strict=True):
         agent.negotiating[idx] = row
 
@@ -51,8 +51,8 @@ def veto_distance(model: DisputeModel) -> float:
     for x, a in enumerate(players):
         for b in players[x + 1:]:
             w = a.salience[idx] + b.salience[idx]
-            gaps.append(np.sum(w * np.abs(a.negotiating[idx] - b.negotiating[idx])))
-            weights.append(np.sum(w))
+            gaps.append(np.add.reduce(w * np.abs(a.negotiating[idx] - b.negotiating[idx])))
+            weights.append(np.add.reduce(w))  # np.sum without its wrapper
     return float(sum(gaps) / (sum(weights) or 1.0))
 
 
@@ -61,7 +61,8 @@ def veto_tension(model: DisputeModel) -> float:
     w = model.world
     idx = [w.index[a.actor_id] for a in model.veto_agents]
     pairs = [(i, j) for x, i in enumerate(idx) for j in idx[x + 1:]]
-    return float(np.mean([w.tension[i, j] for i, j in pairs]))
+    values = w.tension[[i for i, _ in pairs], [j for _, j in pairs]]
+    return float(np.add.reduce(values) / len(values))  # np.mean's sum and division
 
 
 def draft_package(model: DisputeModel, include_victims: bool) -> np.ndarray:

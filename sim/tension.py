@@ -12,7 +12,7 @@ status hold cooperation up. The same events feed the actors' memories of what th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,9 +20,9 @@ from sim.utility import unit_clip
 from sim.world import World
 
 
-@dataclass(frozen=True)
-class Impact:
-    """One event as the dyadic mechanisms see it: who did what to whom."""
+class Impact(NamedTuple):
+    """One event as the dyadic mechanisms see it: who did what to whom (a named tuple: a
+    month creates several, and a tuple is cheaper to make than a frozen dataclass)."""
 
     source: int | None  # None: not a modelled actor (and attributed to no one)
     targets: tuple[int, ...]
@@ -61,15 +61,26 @@ def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c:
     floor_t, floor_c = relation_floors(world)
     t += relaxation * (floor_t - t)
     c += relaxation * (floor_c - c)
-    np.clip(t, 0.0, 1.0, out=t)
-    np.clip(c, 0.0, 1.0, out=c)
-    np.fill_diagonal(t, 0.0)
-    np.fill_diagonal(c, 0.0)
+    t.clip(0.0, 1.0, out=t)
+    c.clip(0.0, 1.0, out=c)
+    t.flat[::n + 1] = 0.0  # the diagonal, as np.fill_diagonal sets it
+    c.flat[::n + 1] = 0.0
     return goldstein
 
 
 def relation_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
-    """Baselines shifted by the ties in force between each pair."""
+    """Baselines shifted by the ties in force between each pair (kept per set of ties: ties
+    change rarely; the floors are read, never written)."""
+    key = ("floors", frozenset(world.ties))
+    floors = world.by_ties.get(key)
+    if floors is None:
+        if len(world.by_ties) > 64:
+            world.by_ties.clear()
+        floors = world.by_ties[key] = compute_floors(world)
+    return floors
+
+
+def compute_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
     n = len(world.actors)
     coop, hostile = np.zeros((n, n)), np.zeros((n, n))
     index = world.index
@@ -115,7 +126,7 @@ def update_memories(world: World, impacts: list[Impact], memory: float,
                 threat[t] += max(-g, 0.0)
         if ev.security_cooperation:
             parties = [ev.source, *ev.targets]
-            watchers = np.all(adv[:, parties], axis=1)
+            watchers = adv[:, parties].all(axis=1)
             threat[watchers] += alliance_threat * max(g, 0.0)
     world.received = memory * world.received + received
     world.given = memory * world.given + given

@@ -26,15 +26,17 @@ def slot_gain(ideal: np.ndarray, salience: np.ndarray, before: np.ndarray,
               shift: np.ndarray) -> np.ndarray:
     """:func:`spatial_gain` of many options at once, each moving a few issues ("slots").
 
-    All arguments are ``(options, slots)``: the option's ideal, salience and status quo on
+    All arguments are ``(options, slots)`` (or broadcast to it, e.g. ``(2, options, slots)``
+    for two sets of ideal points): the option's ideal, salience and status quo on
     each issue it moves, and the shift. The slots are added left to right, in the order the
     catalogue lists an act's effects (padding slots have shift 0 and add exactly 0).
     """
-    gain = np.zeros(ideal.shape[0])
-    for k in range(ideal.shape[1]):
-        b = before[:, k] - ideal[:, k]
-        after = b + shift[:, k]
-        gain = gain + salience[:, k] * (b * b - after * after)
+    b = before - ideal
+    after = b + shift
+    terms = salience * (b * b - after * after)
+    gain = np.zeros(ideal.shape[:-1])
+    for k in range(ideal.shape[-1]):
+        gain = gain + terms[..., k]
     return gain
 
 
@@ -45,7 +47,7 @@ def positive_part(x: np.ndarray) -> np.ndarray:
 
 def unit_clip(x: np.ndarray) -> np.ndarray:
     """``min(1.0, max(0.0, x))`` elementwise, with Python's semantics."""
-    return np.where(x > 0.0, np.where(x < 1.0, x, 1.0), 0.0)
+    return np.where(x > 0.0, np.minimum(x, 1.0), 0.0)  # x > 0: not NaN, so minimum is exact
 
 
 def logit_probabilities(utilities: np.ndarray, temperature: float) -> np.ndarray:

@@ -56,6 +56,8 @@ class World:
     threat: np.ndarray | None = None
     approval: np.ndarray | None = None
     approval_base: np.ndarray | None = None
+    # what depends on the ties in force only, kept per set of ties (see tension.relation_floors)
+    by_ties: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n = len(self.actors)
