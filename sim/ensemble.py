@@ -177,7 +177,7 @@ class DaskBackend:
             from distributed import Client
         except ImportError:
             raise fail("--scheduler", "dask.distributed is not installed "
-                       "(pip install 'dask[distributed]')") from None
+                       "(pip install 'jk-dispute-sim[cluster]')") from None
         try:
             self.client = Client(self.address, timeout="10s")
         except (OSError, TimeoutError, ValueError, TypeError) as err:

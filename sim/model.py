@@ -24,10 +24,11 @@ from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.columns import COMPONENTS, EVENT_COLUMNS
 from sim.decision import Decision, Option
+from sim.months import month_range, months_between
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.utility import round_decimal
-from sim.world import build_world, month_range, months_between
+from sim.world import build_world
 
 __all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
 

@@ -22,7 +22,7 @@ from sim import __version__
 from sim.agreements import Agreement
 from sim.columns import EVENT_COLUMNS
 from sim.model import RunRecord
-from sim.plots.style import OKABE_ITO  # the one palette of every figure
+from sim.plots.palette import OKABE_ITO  # the one palette of every figure
 from sim.scenario import LoadedScenario
 
 KIND = "run"  # the folder marker's kind (sim.folders)

@@ -17,23 +17,6 @@ from sim.scenario.checks import dyad_id
 Tie = tuple[str, str, str]  # (name, a, b): a<b for undirected ties, a->b for directed ones
 
 
-def month_range(start: str, end: str) -> list[str]:
-    """All months from start to end inclusive, as YYYY-MM."""
-    y, m = map(int, start.split("-"))
-    y_end, m_end = map(int, end.split("-"))
-    months = []
-    while (y, m) <= (y_end, m_end):
-        months.append(f"{y:04d}-{m:02d}")
-        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return months
-
-
-def months_between(a: str, b: str) -> int:
-    ya, ma = map(int, a.split("-"))
-    yb, mb = map(int, b.split("-"))
-    return (yb - ya) * 12 + (mb - ma)
-
-
 @dataclass
 class World:
     actors: list[str]

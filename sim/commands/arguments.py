@@ -1,10 +1,12 @@
-"""Arguments shared by the commands that run ensembles (``sim run``, ``sim history``)."""
+"""Arguments shared by the commands that run ensembles (``sim run``, ``sim history``,
+``sim experiment``)."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ from sim.errors import fail
 
 MAX_SEED = 2**32 - 1  # numpy's SeedSequence entropy and the scenario's meta.seed: 32 bits
 TAG_LENGTH = 8
+# a Dask scheduler address: [protocol://]host[:port], as dask.distributed accepts it
+SCHEDULER_RE = re.compile(r"^(?:[a-z]+://)?[^\s/]+(?:/\S*)?$")
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -47,13 +51,38 @@ def add_ensemble_arguments(parser: argparse.ArgumentParser, runs: int) -> None:
     parser.add_argument("--runs", type=int, default=runs, help=f"number of runs (default {runs})")
     parser.add_argument("--seed", type=int, default=None,
                         help="master seed, 0 to 2**32-1 (default: the scenario's meta.seed)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: all cores, at most 8)")
+    add_backend_arguments(parser)
+    add_data_dir_argument(parser)
     add_output_arguments(parser)
     parser.add_argument("--set", dest="overrides", action="append", default=[],
                         metavar="PATH=VALUE",
                         help="override a scenario value, e.g. levers.us_mediation.setting=envoy")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the runs run (:mod:`sim.ensemble`): local worker processes or a Dask cluster."""
+    parser.add_argument("--workers", type=int, default=None,
+                        help="local worker processes (default: all cores, at most 8; 1 runs in "
+                             "this process)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on an existing Dask cluster, e.g. tcp://host:8786 (its "
+                             "workers need this package and the scenario files)")
+
+
+def add_data_dir_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", action="append", default=[], metavar="DIR",
+                        help="a folder whose YAML files scenarios may extend or name as their "
+                             "catalogue or sources (besides their own folder and the shipped "
+                             "scenarios); may be repeated")
+
+
+def check_backend_arguments(args: argparse.Namespace) -> None:
+    if args.workers is not None and args.workers < 1:
+        raise fail("--workers", "expected at least 1 worker")
+    if args.scheduler is not None and not SCHEDULER_RE.match(args.scheduler):
+        raise fail("--scheduler", f"expected a Dask scheduler address such as "
+                                  f"tcp://host:8786, got {args.scheduler!r}")
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,5 +98,4 @@ def check_ensemble_arguments(args: argparse.Namespace) -> None:
         raise fail("--runs", "expected at least 1 run")
     if args.seed is not None and not 0 <= args.seed <= MAX_SEED:
         raise fail("--seed", f"expected a seed from 0 to {MAX_SEED}, got {args.seed}")
-    if args.workers is not None and args.workers < 1:
-        raise fail("--workers", "expected at least 1 worker")
+    check_backend_arguments(args)

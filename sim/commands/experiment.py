@@ -15,29 +15,31 @@ or scenario file or bad arguments (located messages, no traceback); 130 when int
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
+from sim.commands.arguments import (
+    add_backend_arguments,
+    add_data_dir_argument,
+    check_backend_arguments,
+)
 from sim.errors import fail
 
 EXIT_SOME_FAILED = 1
 KIND = "experiment"  # the folder marker's kind
-# a Dask scheduler address: [protocol://]host[:port], as dask.distributed accepts it
-SCHEDULER_RE = re.compile(r"^(?:[a-z]+://)?[^\s/]+(?:/\S*)?$")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    from sim.experiments.schema import MAX_RUNS
+
     parser.add_argument("file", type=Path,
                         help="experiment file, or a shipped experiment's name (us_mediation)")
     parser.add_argument("--runs", type=int, default=None,
                         help="runs per design point (default: the file's `runs`)")
-    parser.add_argument("--workers", type=int, default=None,
-                        help="local worker processes (default: all cores, at most 8; "
-                             "1 runs in this process)")
-    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="run on an existing Dask cluster, e.g. tcp://host:8786 "
-                             "(its workers must see the scenario files)")
+    add_backend_arguments(parser)
+    add_data_dir_argument(parser)
+    parser.add_argument("--max-runs", type=int, default=MAX_RUNS, metavar="N",
+                        help=f"refuse a design of more runs than this (default {MAX_RUNS:,})")
     parser.add_argument("--resume", action="store_true",
                         help="finish an interrupted experiment in --out: run only what is "
                              "missing")
@@ -58,13 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.runs is not None and args.runs < 1:
         raise fail("--runs", "expected at least 1 run per design point")
-    if args.workers is not None and args.workers < 1:
-        raise fail("--workers", "expected at least 1 worker")
-    if args.scheduler is not None and not SCHEDULER_RE.match(args.scheduler):
-        raise fail("--scheduler", f"expected a Dask scheduler address such as "
-                                  f"tcp://host:8786, got {args.scheduler!r}")
+    if args.max_runs < 1:
+        raise fail("--max-runs", "expected at least 1 run")
+    check_backend_arguments(args)
     path = resolve_experiment(args.file)
-    exp = load_experiment(path)
+    exp = load_experiment(path, runs=args.runs, max_runs=args.max_runs, folders=args.data_dir)
     out = args.out or Path("runs") / f"experiment-{path.stem}"
     folders.claim(out, KIND, force=args.force, resume=args.resume)
     if args.force and not args.resume:
@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = run_experiment(exp, out, runs=args.runs, workers=workers,
                                 scheduler=args.scheduler, resume=args.resume,
-                                progress=not args.quiet, figures=not args.no_figures)
+                                progress=not args.quiet, figures=not args.no_figures,
+                                folders=tuple(str(Path(d).resolve()) for d in args.data_dir))
     except WorkersLost as err:
         print(f"worker processes died ({err}); the finished runs are saved in {out}/parts: "
               f"run the same command with --resume to finish", file=sys.stderr)

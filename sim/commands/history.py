@@ -54,14 +54,14 @@ def run(args: argparse.Namespace) -> int:
         return calibrate.run(args)
     path = shipped_scenario(HISTORY_SCENARIO)
     overrides = parse_overrides(args.overrides)
-    loaded = load_scenario(path, overrides)
+    loaded = load_scenario(path, overrides, folders=args.data_dir)
     reference = load_reference(catalogue_actions=set(loaded.catalogue.actions))
     seed = loaded.scenario.meta.seed if args.seed is None else args.seed
     out = args.out or Path("runs") / f"history-seed{seed}-n{args.runs}{overrides_tag(overrides)}"
     started = time.perf_counter()
     scores = replay_and_score(loaded, reference, seed, args.runs, out, args.workers,
-                              force=args.force, progress=not args.quiet,
-                              figures=not args.no_figures)
+                              scheduler=args.scheduler, force=args.force,
+                              progress=not args.quiet, figures=not args.no_figures)
     print(f"{args.runs} runs of {path.name} (seed {seed}) scored against the record in "
           f"{time.perf_counter() - started:.1f} s\n")
     print(score_table(scores, list(reference.windows)))
@@ -73,8 +73,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def replay_and_score(loaded, reference: Reference, seed: int, runs: int, out: Path,
-                     workers: int | None, force: bool = False, progress: bool = True,
-                     figures: bool = True) -> list[Score]:
+                     workers: int | None, scheduler: str | None = None, force: bool = False,
+                     progress: bool = True, figures: bool = True) -> list[Score]:
     """Run the ensemble into ``out``, score it, and write ``scores.csv`` and the figure (into
     the staged folder, so that the folder is complete only with its scores)."""
     from sim.output import write_run_folder
@@ -84,8 +84,8 @@ def replay_and_score(loaded, reference: Reference, seed: int, runs: int, out: Pa
     def add_scores(folder: Path) -> None:
         scores.extend(score_folder(folder, reference, figures))
 
-    write_run_folder(loaded, seed, runs, out, workers=workers, force=force, progress=progress,
-                     figures=figures, complete=add_scores)
+    write_run_folder(loaded, seed, runs, out, workers=workers, scheduler=scheduler, force=force,
+                     progress=progress, figures=figures, complete=add_scores)
     return scores
 
 

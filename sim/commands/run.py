@@ -44,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
     check_ensemble_arguments(args)
     path = resolve_scenario(args.scenario)
     overrides = parse_overrides(args.overrides)
-    loaded = load_scenario(path, overrides)
+    loaded = load_scenario(path, overrides, folders=args.data_dir)
     seed = loaded.scenario.meta.seed if args.seed is None else args.seed
     out = args.out or default_out(path.stem, seed, args.runs, overrides)
     started = time.perf_counter()
-    write_run_folder(loaded, seed, args.runs, out, workers=args.workers, force=args.force,
-                     progress=not args.quiet, figures=not args.no_figures)
+    write_run_folder(loaded, seed, args.runs, out, workers=args.workers,
+                     scheduler=args.scheduler, force=args.force, progress=not args.quiet,
+                     figures=not args.no_figures)
     elapsed = time.perf_counter() - started
     print(f"{args.runs} runs of {path.name} (seed {seed}) in {elapsed:.1f} s")
     print(f"results: {out}/ (trajectories.csv, indices.csv, events.csv, agreements.csv, "

@@ -24,6 +24,7 @@ import numpy as np
 
 from sim.errors import InputError, Problem
 from sim.experiments.schema import (
+    MAX_RUNS,
     Experiment,
     GridDesign,
     LatinHypercubeDesign,
@@ -37,8 +38,6 @@ from sim.scenario.yamlio import line_of
 
 DESIGN_STREAM = 0x5EED  # separates the design sample's random stream from the runs' seeds
 # An experiment's runs (design points x runs per point x scenarios) are listed before any runs:
-# a design too large for memory must be refused before it is built, not four minutes in.
-MAX_RUNS = 1_000_000
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,10 @@ from pydantic import BaseModel
 
 from sim.errors import InputError, Problem
 from sim.experiments.checks import check_against_scenarios
-from sim.experiments.design import MAX_RUNS, check_size
+from sim.experiments.design import check_size
 from sim.experiments.schema import (
     DESIGNS,
+    MAX_RUNS,
     OUTCOMES,
     RESERVED_COLUMNS,
     SAMPLED,

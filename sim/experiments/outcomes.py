@@ -20,7 +20,7 @@ from typing import Any
 
 from sim.agreements import Agreement
 from sim.model import RunRecord
-from sim.world import months_between
+from sim.months import months_between
 
 NAN = math.nan
 # Column positions in RunRecord rows (sim.model: trajectories, indices, events).

@@ -104,7 +104,11 @@ def prepare_folder(out: Path, exp: Experiment, runs: int, tasks: list[Task],
     if out.exists() and any(out.iterdir()) and read_marker(out) is None:
         raise InputError([Problem(str(out), 0, "--out", "folder exists and is not an experiment "
                                   "folder; choose another")])
-    _clear_finished(out)
+    finished = [name for name in FINAL_FILES if (out / name).exists()]
+    if finished:  # another experiment's results: never replaced here (the command's --force)
+        raise InputError([Problem(str(out), 0, "--out", f"holds the results of another "
+                                  f"experiment ({finished[0]}, ...): pass --force to replace "
+                                  "them, or choose another --out")])
     parts.mkdir(parents=True, exist_ok=True)
     _write_atomic(state_path, json.dumps(state, indent=1).encode())
     return set()
@@ -120,13 +124,6 @@ def _finished(out: Path, exp: Experiment, runs: int) -> bool:
         return False
     return (manifest.get("experiment", {}).get("sha256") == exp.sha256
             and manifest.get("runs_per_point") == runs)
-
-
-def _clear_finished(out: Path) -> None:
-    """A finished experiment in the folder is replaced by the new one."""
-    for name in FINAL_FILES:
-        (out / name).unlink(missing_ok=True)
-    shutil.rmtree(out / "figures", ignore_errors=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -168,11 +165,12 @@ def remove_parts(out: Path) -> None:
 
 def run_experiment(exp: Experiment, out: Path, runs: int | None = None, workers: int = 1,
                    scheduler: str | None = None, resume: bool = False, progress: bool = True,
-                   figures: bool = True,
+                   figures: bool = True, folders: tuple[str, ...] = (),
                    function: Callable[[dict[str, Any], int], dict[str, float]] | None = None,
                    ) -> Outcome:
     """Run (or finish) an experiment into ``out`` and write every output file.
 
+    ``folders``: folders besides each scenario's own whose files the scenarios may name.
     ``function`` replaces the simulation by a plug-in Python model (see
     :class:`sim.experiments.worker.FunctionEvaluator`).
     """
@@ -183,7 +181,8 @@ def run_experiment(exp: Experiment, out: Path, runs: int | None = None, workers:
     if function is None:
         loaded = exp.loaded or check_against_scenarios(exp)
         dyads = {label: stored_dyads(exp, one) for label, one in loaded.items()}
-        evaluator: Any = ScenarioEvaluator({k: v.model_dump() for k, v in exp.outcomes.items()})
+        evaluator: Any = ScenarioEvaluator({k: v.model_dump() for k, v in exp.outcomes.items()},
+                                           folders)
     else:
         loaded, dyads = {}, {}
         evaluator = FunctionEvaluator(function, tuple(exp.outcomes))

@@ -17,6 +17,10 @@ from pydantic import AfterValidator, BaseModel, Field, create_model, model_valid
 from sim.scenario.schema import Id, Month, Real, Seed, Strict, Whole
 from sim.scenario.yamlio import LineMap
 
+# a design too large for memory must be refused before it is built, not four minutes in.
+MAX_RUNS = 1_000_000
+
+
 # A value a design may give to a scenario field (a lever setting, a parameter, a month...);
 # null empties an optional field (e.g. `negotiation.on_table: null`: no package on the table).
 Scalar = bool | int | float | str | None

@@ -61,28 +61,30 @@ class TaskResult:
 # --- scenario cache ---------------------------------------------------------------------------
 
 
-def scenario_for(path: str, overrides: tuple[tuple[str, Any], ...]) -> Any:
-    """The loaded scenario for a design point (cached; parameters applied on a shared load)."""
+def scenario_for(path: str, overrides: tuple[tuple[str, Any], ...],
+                 folders: tuple[str, ...] = ()) -> Any:
+    """The loaded scenario for a design point (cached; parameters applied on a shared load).
+    ``folders``: the folders besides the scenario's own whose files it may name."""
     from sim.scenario import load_scenario
 
     other = {k: v for k, v in overrides if not k.startswith(PARAMETERS)}
     params = {k[len(PARAMETERS):]: v for k, v in overrides if k.startswith(PARAMETERS)}
-    base = load_cached(path, json.dumps(other, sort_keys=True))
+    base = load_cached(path, json.dumps(other, sort_keys=True), folders)
     if not params:
         return base
     try:
         return _with_parameters(base, params, dict(overrides))
     except (ValidationError, ValueError, TypeError):
         # the full load reports the problem as a located InputError
-        return load_scenario(path, dict(overrides))
+        return load_scenario(path, dict(overrides), folders=folders)
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def load_cached(path: str, overrides_json: str) -> Any:
+def load_cached(path: str, overrides_json: str, folders: tuple[str, ...] = ()) -> Any:
     """A scenario loaded once per worker process for each set of (JSON-encoded) overrides."""
     from sim.scenario import load_scenario
 
-    return load_scenario(path, json.loads(overrides_json))
+    return load_scenario(path, json.loads(overrides_json), folders=folders)
 
 
 def _with_parameters(base: Any, params: dict[str, Any], overrides: dict[str, Any]) -> Any:
@@ -104,6 +106,7 @@ class ScenarioEvaluator:
     """Runs the model on the task's scenario and computes the experiment's outcomes."""
 
     outcomes: dict[str, dict[str, Any]]
+    folders: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -113,7 +116,7 @@ class ScenarioEvaluator:
         from sim.model import simulate
 
         path, overrides = task.settings[run.point]
-        loaded = scenario_for(path, overrides)
+        loaded = scenario_for(path, overrides, self.folders)
         record = simulate(loaded, run.seed).record()
         meta = loaded.scenario.meta
         values = evaluate(self.outcomes, record, RunContext(meta.start, meta.end))

@@ -28,7 +28,7 @@ from sim.history.series import DyadEnsemble
 from sim.plots import style
 
 RECORD_COLOUR = "#222222"
-CONFLICT_COLOUR = "#B2182B"  # Tol BuRd: the colours of sim.plots.style.QUAD_CLASSES
+CONFLICT_COLOUR = "#B2182B"  # Tol BuRd: the colours of sim.plots.palette.QUAD_CLASSES
 COOPERATION_COLOUR = "#2166AC"
 HELD_OUT_SHADE = "#EEEEEE"
 QUARTER_DAYS = 91

@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from sim.plots import style
+from sim.months import months_between
+from sim.plots import palette, style
 
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 MAX_TRAJECTORY_DYADS = 6  # without key dyads: more rows would not fit a slide
@@ -595,8 +596,8 @@ def event_timeline(
         axes[-1].set_xlim(*month_window(months))
         style.format_date_axis(axes[-1], window=month_window(months))
         if rows:
-            side_legend(axes[0], [Patch(color=c, label=n) for n, c in style.QUAD_CLASSES.values()],
-                        "Kind of act\n(QuadClass)")
+            kinds = [Patch(color=c, label=n) for n, c in palette.QUAD_CLASSES.values()]
+            side_legend(axes[0], kinds, "Kind of act\n(QuadClass)")
         side_legend(axes[-1], band_key_handles(runs), "Goldstein sum")
         figure_title(fig, "Event timeline", manifest)
     return fig
@@ -620,11 +621,11 @@ def draw_quad_bars(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
     """Stacked steps of mean monthly counts per QuadClass (one filled shape per class: as
     readable as bars, and a few shapes to draw instead of thousands of rectangles)."""
     counts = events.groupby(["month", "quad_class"]).size().unstack(fill_value=0)
-    counts = counts.reindex(index=months, columns=list(style.QUAD_CLASSES), fill_value=0) / runs
+    counts = counts.reindex(index=months, columns=list(palette.QUAD_CLASSES), fill_value=0) / runs
     edges = mdates.date2num(style.month_starts(months).append(
         pd.DatetimeIndex([month_window(months)[1]])))
     bottom = np.zeros(len(months))
-    for quad, (name, colour) in style.QUAD_CLASSES.items():
+    for quad, (name, colour) in palette.QUAD_CLASSES.items():
         top = bottom + counts[quad].to_numpy()
         ax.stairs(top, edges, baseline=bottom, fill=True, color=colour, label=name, lw=0)
         bottom = top
@@ -647,10 +648,10 @@ def draw_goldstein(ax: Axes, events: pd.DataFrame, months: Sequence[str], runs: 
 
 
 # ---------------------------------------------------------------- agreements
-def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Whole months from ``start`` to ``end`` ('YYYY-MM' strings)."""
-    s, e = pd.PeriodIndex(start, freq="M"), pd.PeriodIndex(end, freq="M")
-    return pd.Series([(b - a).n for a, b in zip(s, e, strict=True)], index=start.index)
+def months_apart(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Whole months from ``start`` to ``end`` ('YYYY-MM' strings), element by element."""
+    return pd.Series([months_between(a, b) for a, b in zip(start, end, strict=True)],
+                     index=start.index)
 
 
 def agreement_durations(agreements: pd.DataFrame, horizon: str) -> pd.DataFrame:
@@ -658,7 +659,7 @@ def agreement_durations(agreements: pd.DataFrame, horizon: str) -> pd.DataFrame:
     horizon, having lasted through its last month."""
     ended = agreements["ended"].notna() & (agreements["ended"].astype(str) != "")
     end = agreements["ended"].where(ended, horizon).astype(str)
-    months = months_between(agreements["signed"].astype(str), end) + (~ended).astype(int)
+    months = months_apart(agreements["signed"].astype(str), end) + (~ended).astype(int)
     return pd.DataFrame({"months": months.astype(float), "observed": ended,
                          "victims_included": agreements["victims_included"].astype(bool)})
 
@@ -683,7 +684,7 @@ def survival_steps(result: Any, t_max: float) -> tuple[np.ndarray, np.ndarray]:
 def draw_km(ax: Axes, durations: pd.DataFrame, included: bool) -> None:
     """One kind of deal: survival step, its 95% confidence band and censoring ticks; the curve
     stops at the group's last observation, beyond which it says nothing."""
-    name, colour, ls = style.DEAL_KINDS[included]
+    name, colour, ls = palette.DEAL_KINDS[included]
     result = kaplan_meier(durations)
     x, y = survival_steps(result, float(durations["months"].max()))
     with warnings.catch_warnings():  # scipy warns where Greenwood's CI is undefined; we leave gaps
@@ -713,7 +714,7 @@ def agreement_survival(agreements: pd.DataFrame, manifest: Manifest, horizon: st
                 if len(group):
                     draw_km(ax, group, included)
                 else:  # say so, rather than leave the reader looking for the missing curve
-                    name, colour, ls = style.DEAL_KINDS[included]
+                    name, colour, ls = palette.DEAL_KINDS[included]
                     ax.plot([], [], color=colour, ls=ls, label=f"{name} (none signed)")
             ax.set_xlim(0, max(t_max, 1.0) * 1.03)  # room for censoring ticks at the end
             ax.plot([], [], ls="none", marker="|", markersize=12, markeredgewidth=2,

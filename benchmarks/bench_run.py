@@ -1,18 +1,15 @@
-"""Benchmark (run by hand, not a test): whole commands as a user runs them.
+"""Benchmark (run by hand, not a test): the default job's ensemble as a user runs it.
 
-Times, as separate processes and each several times (the median is quoted):
+Times ``sim run --runs 100 --no-figures`` on the default scenario (tables only: start-up,
+imports, scenario load, the runs, the tables and the manifest) as a whole process, with 2 worker
+processes (aim: at most 8 s wall on two cores) and with 1, whose ratio is the parallel
+efficiency (aim: at least 85% on an otherwise idle machine), beside ``python -c pass`` measured
+in the same run, and the machine's load average before and after::
 
-- ``python -c pass``: the baseline, the cost of starting Python on this machine now;
-- ``sim --help`` and ``sim validate`` on the default scenario (aim: at most 0.5 s each);
-- loading the default scenario in a process that has already imported the package
-  (aim: at most 0.1 s);
-- ``sim run --runs 100 --no-figures`` on the default scenario, 2 workers (aim: at most 8 s wall
-  on two cores), and the same with 1 worker, whose ratio is the parallel efficiency.
+    python3 benchmarks/bench_run.py [--repeat 3] [--runs 100]
 
-Each figure is printed with its ratio to the baseline measured in the same run and with the
-machine's load average, because on a shared machine absolute seconds mean little alone::
-
-    python3 benchmarks/bench_commands.py [--repeat 5] [--runs 100]
+The quick commands' start-up is measured by bench_startup.py, a scenario load by bench_load.py,
+a month step by bench_model.py and the drawing of figures by bench_figures.py.
 """
 
 from __future__ import annotations
@@ -29,11 +26,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "history_2018_2023.yaml"
-LOAD_SNIPPET = (
-    "import time; from sim.scenario import load_scenario; "
-    f"load_scenario({str(SCENARIO)!r}); t = time.perf_counter(); "
-    f"load_scenario({str(SCENARIO)!r}, {{'meta.seed': 2}}); print(time.perf_counter() - t)"
-)
 
 
 def sim_command() -> list[str]:
@@ -54,13 +46,6 @@ def wall_seconds(command: list[str], repeat: int, cwd: Path) -> float:
     return statistics.median(times)
 
 
-def loading_seconds(repeat: int) -> float:
-    """Median time of one scenario load inside an already warm process."""
-    runs = [float(subprocess.run([sys.executable, "-c", LOAD_SNIPPET], check=True, text=True,
-                                 capture_output=True).stdout) for _ in range(repeat)]
-    return statistics.median(runs)
-
-
 def load() -> str:
     one, five, _ = os.getloadavg()
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
@@ -68,7 +53,7 @@ def load() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--runs", type=int, default=100)
     args = parser.parse_args(argv)
     sim = sim_command()
@@ -77,17 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         print(load())
         base = wall_seconds([sys.executable, "-c", "pass"], args.repeat, work)
         print(f"baseline python -c pass: {base:.3f} s")
-        rows = [("sim --help", wall_seconds([*sim, "--help"], args.repeat, work), 0.5),
-                ("sim validate (default scenario)",
-                 wall_seconds([*sim, "validate", str(SCENARIO)], args.repeat, work), 0.5),
-                ("scenario load, warm process", loading_seconds(args.repeat), 0.1)]
+        rows = []
         seconds = {}
         for workers in (1, 2):
             out = work / f"run{workers}"
             command = [*sim, "run", str(SCENARIO), "--runs", str(args.runs), "--no-figures",
                        "--quiet", "--workers", str(workers), "--out", str(out), "--force"]
             times = []
-            for _ in range(max(1, args.repeat // 2)):
+            for _ in range(args.repeat):
                 shutil.rmtree(out, ignore_errors=True)
                 start = time.perf_counter()
                 subprocess.run(command, cwd=work, check=True, stdout=subprocess.DEVNULL)
