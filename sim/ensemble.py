@@ -102,6 +102,20 @@ def worker_context(preload: tuple[str, ...]) -> multiprocessing.context.BaseCont
     return multiprocessing.get_context("spawn")
 
 
+def start_workers_early(workers: int, scheduler: str | None = None,
+                        preload: tuple[str, ...] = MODEL_MODULES) -> None:
+    """Start the fork server now, so that it imports the model on another core while this
+    process is still importing and loading the scenario (the pool's workers are forked from it
+    later, ready to run). Nothing to do for one worker, a Dask cluster or without a fork
+    server."""
+    if workers <= 1 or scheduler or "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    worker_context(preload)
+    forkserver.ensure_running()
+
+
 def watch_parent(parent: int) -> None:
     """In a worker: exit as soon as the main process ``parent`` no longer exists."""
     def watch() -> None:

@@ -44,10 +44,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.ensemble import default_workers, start_workers_early
+
+    check_ensemble_arguments(args)
+    start_workers_early(args.workers or default_workers(), args.scheduler)
     from sim.history.reference import load_reference
     from sim.scenario import load_scenario
 
-    check_ensemble_arguments(args)
     if args.calibrate:
         from sim.history import calibrate
 

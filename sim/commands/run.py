@@ -38,10 +38,14 @@ def default_out(stem: str, seed: int, runs: int, overrides: dict) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.ensemble import default_workers, start_workers_early
+
+    check_ensemble_arguments(args)
+    # the workers' imports overlap this process's own (the model, pandas) and the loading
+    start_workers_early(args.workers or default_workers(), args.scheduler)
     from sim.output import write_run_folder
     from sim.scenario import load_scenario
 
-    check_ensemble_arguments(args)
     path = resolve_scenario(args.scenario)
     overrides = parse_overrides(args.overrides)
     loaded = load_scenario(path, overrides, folders=args.data_dir)
