@@ -63,8 +63,9 @@ def _run_with_runner(runs: int, workers: int, scenario: str) -> None:
             "design: {kind: grid}\noutcomes:\n"
             "  cohesion: {kind: final_cohesion}\noutput: {runs_per_part: 50, figures: false}\n",
             encoding="utf-8")
-        run_experiment(load_experiment(exp_path), Path(tmp) / "out", workers=workers,
-                       progress=False, figures=False)
+        data = (str(Path(scenario).resolve().parent),)  # the scenario's own folder
+        run_experiment(load_experiment(exp_path, folders=data), Path(tmp) / "out",
+                       workers=workers, progress=False, figures=False, folders=data)
 
 
 def _run_with_batch_run(runs: int, workers: int, scenario: str) -> None:

@@ -149,7 +149,7 @@ def to_unit(values: dict[str, float]) -> np.ndarray:
 
 
 def latin_hypercube(points: int, seed: int) -> np.ndarray:
-    return qmc.LatinHypercube(d=len(PARAMETERS), seed=seed).random(points)
+    return qmc.LatinHypercube(d=len(PARAMETERS), rng=np.random.default_rng(seed)).random(points)
 
 
 # --- search and response surface --------------------------------------------------------------
