@@ -7,7 +7,9 @@ file; a state's preferences change with its administrations. The choice itself i
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import itertools
+import weakref
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -19,8 +21,23 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Action, Actor
 
 
+class IdsByModel(weakref.WeakKeyDictionary):
+    """Agent numbers per model, as Mesa 3.3 counts them (``Agent._ids``), but holding each model
+    weakly: Mesa's own class-level dictionary keeps every model ever built alive, so that an
+    ensemble's memory grew by about 100 KB a run."""
+
+    def __getitem__(self, model: Any) -> itertools.count:
+        try:
+            return super().__getitem__(model)
+        except KeyError:
+            counter = self[model] = itertools.count(1)
+            return counter
+
+
 class ActorAgent(mesa.Agent):
     """A government or a non-state group taking part in the dispute."""
+
+    _ids = IdsByModel()  # read by mesa.Agent.__init__ where Mesa numbers agents this way
 
     def __init__(self, model: DisputeModel, actor_id: str, spec: Actor, issues: list[str]):
         super().__init__(model)

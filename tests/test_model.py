@@ -166,3 +166,19 @@ def test_mesa_batch_run_runs_the_model_and_reads_its_reporters():
     assert len(set(cold)) == 2  # different seeds, different runs
 
 
+
+
+def test_a_finished_model_is_freed(history_short):
+    """Nothing keeps a run's model alive once its record is taken (Mesa 3.3's class-level agent
+    counters did: an ensemble's memory grew with every run)."""
+    import gc
+    import weakref
+
+    from sim.model import simulate
+
+    model = simulate(history_short, 3)
+    model.record()
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
