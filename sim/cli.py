@@ -23,10 +23,10 @@ EXIT_BAD_INPUT = 2
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("sim.commands.run", "run a scenario as an ensemble and write tidy results and figures"),
     "scenarios": ("sim.commands.scenarios", "list the shipped scenarios, or copy one to edit"),
-    "validate": ("sim.scenario.validate_cmd", "check scenario files and summarise them"),
+    "validate": ("sim.commands.validate", "check scenario files and summarise them"),
     "explain": ("sim.explain", "why did an actor do what it did in a run"),
-    "bargain": ("sim.bargaining_cmd", "run the expected-utility bargaining kernel on a CSV table"),
-    "plot": ("sim.figures_cmd", "draw the figures of a run or experiment folder"),
+    "bargain": ("sim.commands.bargain", "run the expected-utility bargaining kernel on a table"),
+    "plot": ("sim.commands.plot", "draw the figures of a run or experiment folder"),
     "report": ("sim.report", "write a self-contained HTML debrief of a run folder"),
     "experiment": ("sim.commands.experiment", "run an experiment file: a designed ensemble"),
     "history": ("sim.commands.history", "replay 2018-2023 and score it against the record"),

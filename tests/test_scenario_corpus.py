@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sim.scenario import validate_cmd
+from sim.commands import validate as validate_cmd
 from sim.scenario.loader import allowed_keys
 from sim.scenario.schema import Scenario
 from sim.scenario.yamlio import read_yaml

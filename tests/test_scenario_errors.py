@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from sim.commands import validate as validate_cmd
 from sim.errors import InputError, Problem
-from sim.scenario import load_scenario, validate_cmd
+from sim.scenario import load_scenario
 from sim.scenario.checks import source_paragraphs
 from sim.scenario.yamlio import MAX_BYTES
 

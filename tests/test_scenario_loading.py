@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from sim.commands import validate as validate_cmd
 from sim.errors import InputError, Problem
-from sim.scenario import LoadedScenario, load_scenario, validate_cmd
+from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.schema import Bibliography, Catalogue, Scenario
 from sim.scenario.yamlio import read_yaml
 

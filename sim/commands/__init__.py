@@ -2,9 +2,7 @@
 
 Each module provides ``configure(parser)`` (its arguments, importing nothing heavy, so that
 ``sim --help`` starts at once) and ``run(args) -> int`` (the work). Shared arguments are in
-:mod:`sim.commands.arguments`. Commands that live beside the code they drive:
-``sim validate`` (:mod:`sim.scenario.validate_cmd`), ``sim bargain`` (:mod:`sim.bargaining_cmd`),
-``sim plot`` (:mod:`sim.plots.plot_cmd`), ``sim report`` (:mod:`sim.report`), ``sim explain``
-(:mod:`sim.explain`), ``sim play`` (:mod:`sim.play`), ``sim classroom``
-(:mod:`sim.classroom.server`).
+:mod:`sim.commands.arguments`. Commands whose module is also the code they drive live beside
+it: ``sim report`` (:mod:`sim.report`), ``sim explain`` (:mod:`sim.explain`), ``sim play``
+(:mod:`sim.play`), ``sim classroom`` (:mod:`sim.classroom.server`).
 """
