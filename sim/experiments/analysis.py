@@ -30,10 +30,17 @@ from scipy import stats
 
 QUANTILES = {"q05": 0.05, "q25": 0.25, "median": 0.5, "q75": 0.75, "q95": 0.95}
 SUMMARY_STREAM, COMPARISON_STREAM, SENSITIVITY_STREAM = 1, 2, 3
+BOOTSTRAP_CELLS = 2_000_000  # 16 MB of float64 per batch of resamples
 
 
 def rng_for(seed: int, *stream: int) -> np.random.Generator:
     return np.random.default_rng([seed, *stream])
+
+
+def bootstrap_batch(samples: tuple[np.ndarray, ...]) -> int:
+    """Resamples drawn at a time, so that a bootstrap (and BCa's jackknife) of many runs holds
+    at most about BOOTSTRAP_CELLS values at once: memory stays flat however many runs."""
+    return max(1, BOOTSTRAP_CELLS // max(len(s) for s in samples))
 
 
 def _bootstrap(samples: tuple[np.ndarray, ...], statistic: Any, confidence: float,
@@ -42,7 +49,8 @@ def _bootstrap(samples: tuple[np.ndarray, ...], statistic: Any, confidence: floa
         warnings.simplefilter("ignore")
         for method in ("BCa", "percentile"):
             res = stats.bootstrap(samples, statistic, n_resamples=resamples, vectorized=True,
-                                  confidence_level=confidence, method=method, rng=rng)
+                                  confidence_level=confidence, method=method, rng=rng,
+                                  batch=bootstrap_batch(samples))
             low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
             if math.isfinite(low) and math.isfinite(high):
                 return low, high
