@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import platform
+import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -218,14 +219,17 @@ def write_run_folder(loaded: LoadedScenario, seed: int, runs: int, out: Path,
     seeds = spawn_seeds(seed, runs)
     records = run_ensemble(loaded, seeds, workers=workers or default_workers(),
                            scheduler=scheduler)
-    with folders.os_errors(staging), progress_bar(runs, progress) as bar:
+    with folders.os_errors(staging):
         tables = RunTables(staging)
-        for run_index, record in enumerate(records):
-            tables.add(run_index, record)
-            bar.update()
+        with progress_bar(runs, progress) as bar:  # closed before the figures are drawn
+            for run_index, record in enumerate(records):
+                tables.add(run_index, record)
+                bar.update()
         tables.close()
         write_manifest(staging, manifest(loaded, seed, seeds))
         if figures:
+            if progress:
+                print("drawing the figures and the report ...", file=sys.stderr, flush=True)
             draw_figures(staging)
         if complete is not None:
             complete(staging)
