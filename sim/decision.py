@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from sim.agents import ActorAgent
     from sim.model import DisputeModel
 
-__all__ = ["COMPONENTS", "IDLE", "Decision", "MonthOptions", "Option", "candidate_options",
+__all__ = ["IDLE", "Decision", "MonthOptions", "Option", "candidate_options",
            "decide", "feasible_options", "logit_probabilities", "spatial_gain",
            "utility_components"]
 

@@ -22,7 +22,7 @@ import numpy as np
 from sim import agreements, decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
-from sim.columns import COMPONENTS, EVENT_COLUMNS
+from sim.columns import COMPONENTS
 from sim.decision import Decision, Option
 from sim.months import month_range, months_between
 from sim.scenario import LoadedScenario, load_scenario
@@ -30,7 +30,7 @@ from sim.scenario.checks import REQUIRED_TAGS
 from sim.utility import round_decimal
 from sim.world import build_world
 
-__all__ = ["EVENT_COLUMNS", "DisputeModel", "RunRecord", "simulate"]
+__all__ = ["DisputeModel", "RunRecord", "simulate"]
 
 SECURITY_TAGS = frozenset({"security_cooperation", "alignment"})  # acts that alarm adversaries
 

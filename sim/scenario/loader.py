@@ -114,17 +114,12 @@ YAML_SUFFIXES = (".yaml", ".yml")
 Reached = dict[str, tuple[str, int, str]]
 
 
-def shipped_data_folder() -> Path:
-    """The folder of the scenarios shipped with the package (and their catalogue and sources)."""
-    from sim.shipped import scenarios_dir
-
-    return scenarios_dir()
-
-
 def readable_folders(scenario: Path, folders: Sequence[str | Path] = ()) -> list[Path]:
     """The folders whose YAML files a scenario may name: its own folder, the shipped scenarios'
     folder, and the folders the user passed."""
-    return [_resolved(p) for p in (scenario.parent, shipped_data_folder(), *map(Path, folders))]
+    from sim.shipped import scenarios_dir  # the shipped scenarios, their catalogue and sources
+
+    return [_resolved(p) for p in (scenario.parent, scenarios_dir(), *map(Path, folders))]
 
 
 def _resolved(path: Path) -> Path:
