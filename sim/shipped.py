@@ -43,10 +43,6 @@ def experiments_dir() -> Path:
     return data_dir("experiments")
 
 
-def teaching_dir() -> Path:
-    return data_dir("teaching")
-
-
 def reference_dir() -> Path:
     """The history reference and its event mapping."""
     return scenarios_dir() / REFERENCE_FOLDER

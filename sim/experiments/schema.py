@@ -303,11 +303,6 @@ class Experiment:
         return self.outcomes[name].label or describe_outcome(self.outcomes[name])
 
 
-def outcome_params(spec: BaseModel) -> dict[str, Any]:
-    """An outcome spec as a plain dict (what workers receive: small and picklable)."""
-    return spec.model_dump()
-
-
 def describe_outcome(spec: BaseModel) -> str:
     """A readable default label, e.g. 'mean tension A-B, 2023-06 to 2028-12'."""
     p = spec.model_dump()
