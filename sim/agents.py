@@ -55,6 +55,9 @@ class ActorAgent(mesa.Agent):
         self.inclinations = dict(spec.inclinations)
         self.alliance_pressure = spec.alliance_pressure
         self.mediation = spec.mediation
+        # every posture the actor can take in the run (its own and its administrations')
+        self.postures = {spec.mediation} | {adm.mediation for adm in spec.administrations.values()
+                                            if adm.mediation is not None}
         self.disabled = set(model.stage.disabled_actions)
         self.issues = issues
         self.administration: str | None = None
@@ -88,7 +91,17 @@ class ActorAgent(mesa.Agent):
         self.administration = current
         self.ideal, self.salience = self._preferences(current)
         self.negotiating = self.ideal.copy()
+        self.mediation, self.alliance_pressure = self._posture(current)
         return True
+
+    def _posture(self, admin_id: str | None) -> tuple[str, float]:
+        """The mediation posture and alliance pressure of the administration in office (the
+        actor's own where the administration sets none)."""
+        adm = self.spec.administrations.get(admin_id) if admin_id is not None else None
+        mediation = adm.mediation if adm and adm.mediation is not None else self.spec.mediation
+        pressure = (adm.alliance_pressure if adm and adm.alliance_pressure is not None
+                    else self.spec.alliance_pressure)
+        return mediation, pressure
 
     def ideal_of(self, admin_id: str | None) -> np.ndarray:
         return self._preferences(admin_id)[0]

@@ -1,22 +1,38 @@
-"""Agreements live and die (MODEL.md 5.5): signing, the monthly hazard, collapse.
+"""Agreements live and die (MODEL.md 5.5): signing, the victims' answer, abandonment.
 
 An agreement in force has moved the status quo on its issues to its terms and restored the
-ties the scenario lists (``negotiation.restores_ties``). Each month it collapses with
-probability ``1 - exp(-h)``, a proportional-hazards form (Cox 1972) whose hazard grows with the
-victims' refusal, the public's opposition and the distance between the preferences of the
-administrations that signed it and those in office now (the 2015 deal was abandoned under the
-next government: onero-2021-reconciliation#P9). Victim-inclusive deals get a lower hazard
-(usip-2023-mend-ties#P30). A collapse is an event (the withdrawing government's act) that moves
-the status quo back toward that government's ideal and removes the ties the deal created.
+ties the scenario lists (``negotiation.restores_ties``). It ends only when a signatory's
+government decides to abandon it (the catalogue act tagged ``collapse``, chosen like any other
+act in :mod:`sim.decision`): no hazard is drawn. What erodes a deal is therefore what makes
+abandoning it worth more than keeping it to the government in office:
+
+- the distance between that government's ideal point and the deal's terms (the reversion's
+  position gain): a new administration far from the terms gains from abandoning them and pays
+  no audience cost for undoing another government's act, as Moon's government closed the 2015
+  deal's foundation (onero-2021-reconciliation#P9);
+- its public's opposition (the reversion's gain for the public's ideal point) and its approval;
+- the victims: when they refuse the deal they keep suing, seeking seizures and rallying against
+  its signatories, which costs the government approval and feeds the partner's grievances;
+  when they accept its money their claims are settled (tie ``claims_settled``) and those acts
+  are closed to them while it lasts (usip-2023-mend-ties#P30). A victim-inclusive deal, whose
+  terms are nearer the victims' and the public's, is accepted more often and abandoned less
+  (Putnam 1988 on the domestic side of international agreements; Hasenclever, Mayer &
+  Rittberger 1997 on the robustness of regimes that carry domestic consent).
+
+Abandonment pulls the status quo ``collapse_reversion`` of the way toward the withdrawing
+government's ideal and removes the ties the deal created and the victims' settled claims.
+Each month every agreement in force records the chance that some signatory abandons it that
+month (from the signatories' logit probabilities), for the classroom and the debrief.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from sim.decision import month_options
 
 if TYPE_CHECKING:
     from sim.model import DisputeModel
@@ -36,38 +52,11 @@ class Agreement:
     ended: str | None = None
     end_reason: str = ""
     label: str = ""
-    hazard_history: list[float] = field(default_factory=list)
+    risk_history: list[float] = field(default_factory=list)  # monthly chance of abandonment
 
     @property
     def in_force(self) -> bool:
         return self.ended is None
-
-
-def administration_distance(ideal_then: np.ndarray, ideal_now: np.ndarray,
-                            salience: np.ndarray) -> float:
-    """Salience-weighted mean distance between two sets of ideal points on the deal's issues."""
-    weight = salience.sum() or 1.0
-    return float(np.sum(salience * np.abs(ideal_now - ideal_then)) / weight)
-
-
-def hazard_terms(agreement: Agreement, distance: float, params) -> dict[str, float]:
-    """The log-hazard contributions, named so a collapse can say what drove it."""
-    return {
-        "victims' refusal": params.hazard_refusal * agreement.refusal,
-        "public opposition": params.hazard_opposition * agreement.opposition,
-        "change of administration": params.hazard_administration * distance,
-    }
-
-
-def monthly_hazard(agreement: Agreement, distance: float, params) -> float:
-    h = params.hazard_base * math.exp(sum(hazard_terms(agreement, distance, params).values()))
-    if agreement.victims_included:
-        h *= 1.0 - params.inclusion_protection
-    return h
-
-
-def collapse_probability(hazard: float) -> float:
-    return 1.0 - math.exp(-hazard)
 
 
 class AgreementBook:
@@ -136,6 +125,8 @@ def _victims_answer(model: DisputeModel, agreement: Agreement) -> None:
     tag = "refusal" if refuses else "consent"
     model.log_action(group.actor_id, model.action_by_tag[tag], states,
                      note=f"{agreement.refusal:.0%} of victims refuse {agreement.id}")
+    if not refuses:  # accepting the money settles their claims against every signatory
+        model.world.ties.update(settled_claims(model, agreement.signatories))
 
 
 def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> None:
@@ -156,34 +147,58 @@ def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> 
         w.ties.add(w.tie(name, vetoes[0], vetoes[1]))
 
 
-def agreements_step(model: DisputeModel) -> None:
-    for agreement in model.agreements.in_force():
-        distances = {}
+def record_risks(model: DisputeModel) -> None:
+    """Each agreement in force records this month's chance that a signatory abandons it:
+    one minus the product of the signatories' probabilities of not choosing to."""
+    in_force = model.agreements.in_force()
+    if not in_force:
+        return
+    month = month_options(model)
+    table = model.option_table
+    rows = month.rows
+    for agreement in in_force:
+        keep = 1.0
         for actor in agreement.signatories:
-            agent = model.agent_by_id[actor]
-            then = agreement.ideals_at_signing[actor]
-            now = agent.ideal[model.negotiation_issue_idx]
-            distances[actor] = administration_distance(then, now,
-                                                       agent.salience[model.negotiation_issue_idx])
-        distance = max(distances.values())
-        hazard = monthly_hazard(agreement, distance, model.params)
-        agreement.hazard_history.append(hazard)
-        if model.rng.random() < collapse_probability(hazard):
-            _collapse(model, agreement, distances)
+            i = model.agent_by_id[actor].index
+            a, b = month.bounds[i], month.bounds[i + 1]
+            mine = table.collapses[rows[a:b]]
+            keep *= 1.0 - float(month.probabilities[a:b][mine].sum())
+        agreement.risk_history.append(1.0 - keep)
 
 
-def _collapse(model: DisputeModel, agreement: Agreement, distances: dict[str, float]) -> None:
-    terms = hazard_terms(agreement, max(distances.values()), model.params)
-    agreement.ended = model.month
-    agreement.end_reason = "collapse: " + max(terms, key=terms.get)
-    withdrawer = max(distances, key=distances.get)
-    others = [a for a in agreement.signatories if a != withdrawer]
-    model.log_action(withdrawer, model.action_by_tag["collapse"], others,
-                     note=f"abandons {agreement.id} ({agreement.end_reason})")
-    agent = model.agent_by_id[withdrawer]
-    idx = model.negotiation_issue_idx
-    sq = model.world.status_quo
-    sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
+def withdraw(model: DisputeModel, actor: str, target: str, reason: str = "") -> list[Agreement]:
+    """``actor`` abandons every agreement in force that binds it and ``target``: the status quo
+    reverts part of the way toward its ideal, the deal's created ties and the victims' settled
+    claims go. Returns the agreements ended (none if another signatory was quicker)."""
+    ended = [a for a in model.agreements.in_force()
+             if actor in a.signatories and target in a.signatories]
     w = model.world
-    for name in model.stage.negotiation.creates_ties:
-        w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))
+    idx = model.negotiation_issue_idx
+    agent = model.agent_by_id[actor]
+    for agreement in ended:
+        agreement.ended = model.month
+        agreement.end_reason = f"abandoned by {actor}" + (f" ({reason})" if reason else "")
+        sq = w.status_quo
+        sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
+        for name in model.stage.negotiation.creates_ties:
+            w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))
+        unsettle_claims(model, agreement.signatories)
+    if ended:
+        model.next_proposal_month = model.month_index + model.params.reproposal_delay
+    return ended
+
+
+def settled_claims(model: DisputeModel, states: list[str]) -> list[tuple]:
+    """The ties that mark the victims' claims against these states settled (the consent act's
+    ties, from the group to each state)."""
+    group = model.victims_agent
+    if group is None:
+        return []
+    consent = model.catalogue.actions[model.action_by_tag["consent"]]
+    return [model.world.resolve(ref, group.actor_id, state)
+            for ref in consent.effects.add_ties for state in states]
+
+
+def unsettle_claims(model: DisputeModel, states: list[str]) -> None:
+    for tie in settled_claims(model, states):
+        model.world.ties.discard(tie)

@@ -9,7 +9,11 @@ ask why an actor did what it did (MODEL.md section 5.2):
   a coercive act adds the concession the coercer expects to win (Schelling 1966; George 1991);
 - ``reciprocity``: answering what the target did to the actor in recent months, hostility with
   hostility and goodwill with goodwill, with forgiveness as memory decays (Axelrod 1984;
-  Goldstein & Freeman 1990 on reciprocity in event data);
+  Goldstein & Freeman 1990 on reciprocity in event data); a material blow (sanctions, a
+  seizure: a coercive measure) also opens an account that a material answer of the same size
+  closes: a prompt,
+  proportionate answer in kind (Leng 1993 on reciprocating crisis bargaining; Goldstein &
+  Pevehouse 1997; proportionality of countermeasures, ILC Articles 2001, art. 51);
 - ``domestic``: the home audience (Putnam 1988; Fearon 1994 on audience costs): hostile acts
   toward a target the public dislikes are popular, moving the status quo toward the public's
   ideal is popular, reversing one's own earlier measure costs face; stronger near elections and
@@ -18,12 +22,20 @@ ask why an actor did what it did (MODEL.md section 5.2):
   cooperation (Cha 1999, "quasi-alliance"); for the patron itself, the value of mediation;
 - ``threat``: provocations by adversaries raise the value of security cooperation and of shows
   of force, and the cost of quarrels with those who face the same adversary (Cha 1999);
-- ``cost``: the act's material cost plus the attention any act demands;
+- ``cost``: the act's material cost plus the attention any act demands, and for a host in the
+  months of a summit it hosts, the reputational cost of hostility (hosts stake their standing
+  on the summit's success: Putnam & Bayne 1987);
 - ``disposition``: a standing inclination set by the scenario or a lever.
 
 The components of every candidate option of every actor are computed at once, as array
 operations over the run's :class:`~sim.options.OptionTable`; an actor's decision keeps the rows
-of its feasible options (its breakdown for explanations is a row of the same arrays). Every
+of its feasible options (its breakdown for explanations is a row of the same arrays).
+
+A measure that must be prepared (``preparation`` in the catalogue) is chosen by the utility of
+imposing it; while it is unprepared, choosing it starts the preparation (:func:`prepares`), and
+while the preparation runs it is not available. Abandoning a deal in force (tag ``collapse``)
+is valued by the reversion it brings: the status quo moves ``collapse_reversion`` of the way
+from the deal's terms toward the actor's ideal point (:func:`reversion_gains`). Every
 behavioural number is a scenario parameter (``scenarios/base.yaml``, docs/model.md).
 """
 
@@ -101,7 +113,6 @@ class ActorTraits:
         self.public = np.array([a.public if a.public is not None else np.zeros(len(w.issues))
                                 for a in agents])
         self.audience = np.array([a.opinion.audience if a.opinion else 0.0 for a in agents])
-        self.alliance_pressure = np.array([a.alliance_pressure for a in agents], dtype=float)
         self.is_state = np.array([a.kind == "state" for a in agents])
         cap = np.array([a.capability for a in agents], dtype=float)
         self.capability = cap
@@ -116,12 +127,13 @@ class ActorTraits:
         patrons = [[[p for p in range(n) if p not in (i, j) and w.alliance[i, p]
                      and w.alliance[j, p]] for j in range(n)] for i in range(n)]
         slots = max((len(ps) for row in patrons for ps in row), default=0)
-        # patron_pressure[i, j, s]: the alliance pressure of the s-th common ally of i and j
-        self.patron_pressure = np.zeros((n, n, slots))
+        # patron[i, j, s]: the s-th common ally of i and j (n: none), whose alliance pressure
+        # is read each month (an administration may change it)
+        self.patron = np.full((n, n, slots), n, dtype=np.intp)
         for i, row in enumerate(patrons):
             for j, ps in enumerate(row):
                 for s, p in enumerate(ps):
-                    self.patron_pressure[i, j, s] = agents[p].alliance_pressure
+                    self.patron[i, j, s] = p
         self.share_adversary = (w.adversary.astype(int) @ w.adversary.astype(int).T) > 0
         # (2, actors, 1) mask and (2, actors, issues) values: the ideal points, and for an
         # actor with a public opinion the public's (see option_components)
@@ -141,6 +153,7 @@ class OptionConstants:
         self.g = t.goldstein / 10.0
         self.minus_g = -self.g
         self.reciprocity = traits.reciprocity[a] * self.g
+        self.reciprocity_trait = traits.reciprocity[a]
         self.targets = np.maximum(t.n_targets, 1)
         self.dislike = (np.where(one, traits.hostility[a, t.t0], 0.0)
                         + np.where(two, traits.hostility[a, t.t1], 0.0))
@@ -149,12 +162,11 @@ class OptionConstants:
         self.has_opinion = traits.has_opinion[a]
         cooperative = p.ally_cooperation_share * positive_part(self.g)
         self.cooperative = cooperative
-        self.own_pressure = traits.alliance_pressure[a]
-        value = np.zeros(len(a))
-        pressure = cooperative - positive_part(-self.g)
-        for slot in range(traits.patron_pressure.shape[2]):
-            value = value + traits.patron_pressure[a, t.t0, slot] * pressure
-        self.ally_pressure = np.where(t.n_targets == 1, value, 0.0)
+        # a common ally's pressure on the act: its alliance pressure (read each month) times
+        # this; patrons[k, s] is the s-th common ally of the option's actor and target
+        self.pressure_term = np.where(t.n_targets == 1, cooperative - positive_part(-self.g),
+                                      0.0)
+        self.patrons = traits.patron[a, t.t0]
         self.mediation_scale = -p.mediation_gain
         self.hostility = positive_part(-t.goldstein / 10.0)
         self.quarrel = [one & traits.share_adversary[a, t.t0],
@@ -216,8 +228,33 @@ def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
     tension = model.world.tension.take(model.option_constants.dyad_flat)
     ok = ~((tension < table.min_tension) | (tension > table.max_tension))
     ok &= standing_conditions(model, table)
+    ok &= table.posture_allows[model.posture_index.take(table.actor), table.candidate_index]
     ok |= model.option_constants.no_targets
+    for k in table.prepared_rows:
+        if ok[k] and preparing(model, table, int(k)):
+            ok[k] = False
     return ok
+
+
+def answers_in_kind(model: DisputeModel, table: OptionTable, k: int) -> bool:
+    """The measure answers one of the target's own in kind (needs no preparation)."""
+    w = model.world
+    return any((tie in w.ties) if hostile else (tie in w.ever_ties and tie not in w.ties)
+               for tie, hostile in table.answers[k])
+
+
+def preparing(model: DisputeModel, table: OptionTable, k: int) -> bool:
+    """The measure's preparation has started but is not finished this month."""
+    tie = table.prepared_tie[k]
+    return (tie in model.world.ties and model.prepared_ready.get(tie, 0) > model.month_index
+            and not answers_in_kind(model, table, k))
+
+
+def prepares(model: DisputeModel, table: OptionTable, k: int) -> bool:
+    """Choosing candidate ``k`` starts its preparation rather than imposing it: the measure
+    must be prepared, is not yet, and does not answer the target's own measure in kind."""
+    return (k in table.prepared_tie and table.prepared_tie[k] not in model.world.ties
+            and not answers_in_kind(model, table, k))
 
 
 def standing_conditions(model: DisputeModel, table: OptionTable) -> np.ndarray:
@@ -294,20 +331,29 @@ def option_components(model: DisputeModel) -> np.ndarray:
     preferences = np.where(model.traits.public_mask, model.traits.public_pair, ideal)
     gains = slot_gain(preferences.reshape(2, -1).take(k.rows_flat, axis=1), salience_s,
                       before, shift)
+    if len(t.collapse_rows):
+        gains[:, t.collapse_rows] += reversion_gains(model, t.actor[t.collapse_rows])
     position = with_concessions(model, gains[0], freshness, ideal, salience)
 
-    # reciprocity: what the actor received from its targets minus what it already answered
+    # reciprocity: what the actor received from its targets minus what it already answered,
+    # and for a hostile material act the material account it closes
     balance_matrix = w.received - w.given
     balance = (np.where(k.one, balance_matrix.take(k.pair_flat[0]), 0.0)
                + np.where(k.two, balance_matrix.take(k.pair_flat[1]), 0.0))
-    reciprocity = k.reciprocity * (balance / k.targets)
+    reciprocity = k.reciprocity * (balance / k.targets) + material_answer(model)
 
     domestic = _domestic(model, gains[1], freshness)
-    alliance = np.where(k.two, k.own_pressure * (
+    pressure = np.append(model.pressures, 0.0)  # the last entry: no patron
+    ally_pressure = pressure.take(k.patrons).sum(axis=1) * k.pressure_term
+    alliance = np.where(k.two, pressure.take(t.actor) * (
         w.tension.take(k.targets_flat) * k.mediation_scale * t.pair_tension + k.cooperative),
-        k.ally_pressure)
+        ally_pressure)
     threat = _threat(model, freshness)
     components = k.constant_columns.copy()  # cost and disposition filled in
+    hosting = model.hosting_ahead[:, model.month_index]
+    if hosting.any():
+        restraint = np.where(hosting.take(t.actor), p.hosting_restraint * k.hostility, 0.0)
+        components[:, COMPONENTS.index("cost")] -= p.weight_cost * restraint
     for name, weight, value in (("position", p.weight_position, position),
                                 ("reciprocity", p.weight_reciprocity, reciprocity),
                                 ("domestic", p.weight_domestic, domestic),
@@ -316,6 +362,38 @@ def option_components(model: DisputeModel) -> np.ndarray:
         np.multiply(weight, value, out=components[:, COMPONENTS.index(name)])
     components[k.idle_rows] = 0.0
     return components
+
+
+def material_answer(model: DisputeModel) -> np.ndarray:
+    """The part of a hostile material act's reciprocity that answers coercive blows. With
+    ``b`` the open account of blows (the coercive measures received from the target minus the
+    hostile material acts already chosen toward it, in Goldstein/10) and ``g`` the act's, the answer
+    is worth the square of the part of the account it closes less the square of any excess,
+    ``min(|g|, |b|)**2 - max(|g| - |b|, 0)**2`` where positive: an answer of the blow's size is
+    worth most, a smaller one less, one twice as large nothing (a proportionate answer in
+    kind). Words are answered by the general term only."""
+    t, k, p, w = model.option_table, model.option_constants, model.params, model.world
+    account = -(w.received_coercion - w.given_coercion).take(k.pair_flat[0])
+    size = k.hostility  # |g| of a hostile act
+    closed = np.minimum(size, account)
+    excess = np.maximum(size - account, 0.0)
+    value = np.where(t.material_hostile & k.one & (account > 0.0),
+                     positive_part(closed * closed - excess * excess), 0.0)
+    return p.coercion_reciprocity * k.reciprocity_trait * value
+
+
+def reversion_gains(model: DisputeModel, actors: np.ndarray) -> np.ndarray:
+    """``(2, rows)``: the gain, for the actor's ideal point and for its public's, of moving the
+    status quo on the negotiated issues ``collapse_reversion`` of the way toward the actor's
+    ideal (what abandoning the deal in force would bring)."""
+    idx = model.negotiation_issue_idx
+    sq = model.world.status_quo[idx]
+    ideal = model.ideals[actors][:, idx]
+    salience = model.saliences[actors][:, idx]
+    after = sq + model.params.collapse_reversion * (ideal - sq)
+    preferences = np.stack([ideal, np.where(model.traits.has_opinion[actors][:, None],
+                                            model.traits.public[actors][:, idx], ideal)])
+    return (salience * ((sq - preferences) ** 2 - (after - preferences) ** 2)).sum(axis=2)
 
 
 def with_concessions(model: DisputeModel, position: np.ndarray, freshness: np.ndarray,

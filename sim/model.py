@@ -6,7 +6,8 @@ month-by-month loop (MODEL.md section 5):
 3. every actor chooses an action by a logit over utility components (:mod:`sim.decision`);
 4. negotiation: bargaining, proposals, acceptance, two-level ratification
    (:mod:`sim.negotiation`, :mod:`sim.ratification`);
-5. agreements in force may collapse (:mod:`sim.agreements`);
+5. agreements in force record the month's chance of being abandoned, which only a
+   signatory's own decision does (:mod:`sim.agreements`);
 6. tension, cooperation and memories update from the month's events (:mod:`sim.tension`);
 7. the month's data are collected.
 """
@@ -23,8 +24,9 @@ from sim import agreements, decision, negotiation, tension
 from sim.agents import ActorAgent
 from sim.agreements import Agreement, AgreementBook
 from sim.columns import COMPONENTS
-from sim.decision import Decision, Option
+from sim.decision import Decision, Option, prepares
 from sim.months import month_range, months_between
+from sim.options import POSTURES
 from sim.scenario import LoadedScenario, load_scenario
 from sim.scenario.checks import REQUIRED_TAGS
 from sim.utility import round_decimal
@@ -89,6 +91,8 @@ class DisputeModel(mesa.Model):
             agent.index = k
         self.elections = self._election_calendar()
         self.elections_ahead = self._elections_ahead()
+        self.hosting_ahead = self._hosting_ahead()
+        self.prepared_ready: dict[tuple, int] = {}  # prepared measure's tie -> month it is ready
         self.event_plan = self._event_plan()
         decision.compile_options(self)
         self.month_options: decision.MonthOptions | None = None
@@ -149,6 +153,18 @@ class DisputeModel(mesa.Model):
                 flags[agent.index] |= (ahead >= 0) & (ahead <= window)
         return flags
 
+    def _hosting_ahead(self) -> np.ndarray:
+        """``[actor, month]``: the actor hosts a summit this month or within the hosting
+        window ahead (events of kind ``hosting``, whose actor is the host)."""
+        window = self.params.hosting_window
+        flags = np.zeros((len(self.actor_agents), len(self.months)), dtype=bool)
+        month = np.arange(len(self.months))
+        for event in self.stage.events.values():
+            if event.kind == "hosting" and event.date and event.actor in self.agent_by_id:
+                ahead = months_between(self.months[0], event.date) - month
+                flags[self.agent_by_id[event.actor].index] |= (ahead >= 0) & (ahead <= window)
+        return flags
+
     def snapshot(self) -> None:
         """Mark the world as changed: the month's options are computed afresh from it the next
         time an actor decides (after the scripted events, or after a classroom inject)."""
@@ -191,8 +207,12 @@ class DisputeModel(mesa.Model):
         as matrices (actor by issue) for the mechanisms' array operations."""
         changed = [agent.update_administration(self.month) for agent in self.actor_agents]
         if first or any(changed):
-            self.ideals = np.array([a.ideal for a in self.actor_agents])
-            self.saliences = np.array([a.salience for a in self.actor_agents])
+            agents = self.actor_agents
+            self.ideals = np.array([a.ideal for a in agents])
+            self.saliences = np.array([a.salience for a in agents])
+            self.pressures = np.array([a.alliance_pressure for a in agents], dtype=float)
+            self.posture_index = np.array([POSTURES.index(a.mediation) for a in agents],
+                                          dtype=np.intp)
 
     # --- the month ------------------------------------------------------------------------
 
@@ -222,13 +242,13 @@ class DisputeModel(mesa.Model):
                 self.advice[(self.month, agent.actor_id)] = decision
                 decision = self.human_decision(decision, choices[agent.actor_id])
             self._carry_out(decision)
+        agreements.record_risks(self)
         negotiation.negotiation_step(self)
-        agreements.agreements_step(self)
         p = self.params
         goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
                                              p.cooperation_gain, p.relaxation, p.cross_effect)
         tension.update_memories(self.world, self.impacts, p.memory,
-                                p.security_cooperation_threat)
+                                p.security_cooperation_threat, p.coercion_memory)
         w = self.world
         w.approval += p.approval_relaxation * (w.approval_base - w.approval)
         self._fade_transient_shifts()
@@ -252,10 +272,42 @@ class DisputeModel(mesa.Model):
     def _carry_out(self, decision: Decision) -> None:
         self.record_decision(decision)
         option = decision.option
-        if "idle" in self.catalogue.actions[option.action].tags:
+        action = self.catalogue.actions[option.action]
+        if "idle" in action.tags:
             return
-        self.log_action(decision.actor, option.action, list(option.targets), decision=decision,
-                        note="played by a human" if decision.by_human else "")
+        note = "played by a human" if decision.by_human else ""
+        targets = list(option.targets)
+        if "collapse" in action.tags:
+            reason = f"its largest motive: {largest_motive(decision)}"
+            ended = agreements.withdraw(self, decision.actor, targets[0], reason)
+            if not ended:  # the partner abandoned it first this month
+                return
+            note = "; ".join(filter(None, [note, f"abandons {', '.join(a.id for a in ended)} "
+                                                 f"({reason})"]))
+        if prepares(self, self.option_table, self.candidate_row(decision.actor, option)):
+            self.start_preparation(decision, action, targets, note)
+            return
+        self.log_action(decision.actor, option.action, targets, decision=decision, note=note)
+
+    def candidate_row(self, actor: str, option: Option) -> int:
+        """The option's row in the run's option table."""
+        i = self.agent_by_id[actor].index
+        return self.option_table.start[i] + self.option_table.position[i][option]
+
+    def start_preparation(self, decision: Decision, action, targets: list[str],
+                          note: str) -> None:
+        """The actor decided to impose a measure that must first be prepared: the preparing
+        act is carried out (and logged with the decision's breakdown) and the measure is ready
+        after a lead time drawn from the preparing act's ``lead_months``."""
+        prep_id = action.preparation.act
+        lead = self.catalogue.actions[prep_id].lead_months
+        months = int(self.rng.integers(lead.low, lead.high + 1))
+        self.log_action(decision.actor, prep_id, targets, decision=decision,
+                        note="; ".join(filter(None, [note, f"prepares {decision.option.action} "
+                                                           f"(ready in {months} months)"])))
+        tie = self.world.resolve(self.catalogue.actions[prep_id].effects.add_ties[0],
+                                 decision.actor, targets[0])
+        self.prepared_ready[tie] = self.month_index + months
 
     def _fade_transient_shifts(self) -> None:
         """Statements, drills, tests and sanctions without an institutional change move the
@@ -294,6 +346,7 @@ class DisputeModel(mesa.Model):
             source=w.index[actor], targets=tuple(w.index[t] for t in targets),
             goldstein=action.goldstein, quad_class=action.quad_class,
             security_cooperation=not SECURITY_TAGS.isdisjoint(action.tags),
+            coercive=tension.is_coercive(action.cameo),
         ))
         if decision is not None:  # rounded when the rows are read (see rows_events)
             parts = decision.components[decision.chosen]
@@ -330,6 +383,8 @@ class DisputeModel(mesa.Model):
         for t in targets:
             j = w.index[t]
             w.approval[j] = min(1.0, max(0.0, w.approval[j] + effects.target_approval))
+        if len(targets) == 2 and "mediation" in action.tags:
+            negotiation.mediate(self, targets)
         if len(targets) == 2 and effects.pair_tension:
             j, k = w.index[targets[0]], w.index[targets[1]]
             w.tension[j, k] = w.tension[k, j] = min(1.0, max(0.0, w.tension[j, k]
@@ -392,6 +447,7 @@ class DisputeModel(mesa.Model):
                 source=w.index[source] if source else None,
                 targets=tuple(w.index[t] for t in event.target),
                 goldstein=event.goldstein, quad_class=event.quad_class, chosen=False,
+                coercive=tension.is_coercive(event.cameo),
             ))
         self._event_queue.append(((self.month, event.actor, "+".join(event.target), event_id,
                                    event.cameo, event.goldstein, event.quad_class, True),
@@ -519,6 +575,12 @@ class DisputeModel(mesa.Model):
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
                          self.agreements.all, self.rows_status_quo)
+
+
+def largest_motive(decision: Decision) -> str:
+    """The utility component that weighs most for the chosen option."""
+    parts = decision.breakdown()
+    return max(parts, key=parts.get)
 
 
 def mean_of(values: np.ndarray) -> np.float64:

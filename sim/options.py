@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 import numpy as np
+
+from sim.scenario.schema import Posture
 
 if TYPE_CHECKING:
     from sim.agents import ActorAgent
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import Action
 
 IDLE = "idle"
+POSTURES = get_args(Posture)  # a state's mediation postures, in the schema's order
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,10 @@ def candidate_options(model: DisputeModel, agent: ActorAgent) -> list[Option]:
 def static_conditions_hold(model: DisputeModel, agent: ActorAgent, action: Action,
                            targets: tuple[str, ...],
                            relations: tuple[list, list] | None = None) -> bool:
-    """Preconditions that cannot change during a run: posture, alliances, rivalries."""
+    """Preconditions that cannot change during a run: alliances, rivalries, and a posture the
+    actor can take at some time (which posture is in force is checked each month)."""
     pre, w = action.preconditions, model.world
-    if pre.posture and agent.mediation not in pre.posture:
+    if pre.posture and not agent.postures & set(pre.posture):
         return False
     if pre.alliance is None and pre.adversary is None:
         return True
@@ -134,6 +138,9 @@ class OptionTable:
         second = [w.index[o.targets[1]] if len(o.targets) == 2 else 0 for o in self.options]
         self.t0, self.t1 = np.array(first, dtype=np.intp), np.array(second, dtype=np.intp)
         self.goldstein = np.array([a.goldstein for a in specs], dtype=float)
+        quad_class = np.array([a.quad_class for a in specs], dtype=int)
+        # hostile material acts: what a material blow received calls for (decision: reciprocity)
+        self.material_hostile = (quad_class == 4) & (self.goldstein < 0.0)
         self.cost = np.array([a.cost for a in specs], dtype=float)
         self.approval = np.array([a.effects.approval for a in specs], dtype=float)
         self.pair_tension = np.array([a.effects.pair_tension for a in specs], dtype=float)
@@ -142,6 +149,8 @@ class OptionTable:
             return np.array([bool(set(tags) & set(a.tags)) for a in specs], dtype=bool)
 
         self.idle = tagged(IDLE)
+        self.collapses = tagged("collapse")  # abandoning a deal: its utility is the reversion's
+        self.collapse_rows = np.flatnonzero(self.collapses)
         self.coercion = tagged("coercion")
         self.reassuring = tagged("security_cooperation", "provocation")
         self.withdrawal = tagged("security_withdrawal")
@@ -157,6 +166,7 @@ class OptionTable:
             for s, (issue, delta) in enumerate(a.effects.status_quo.items()):
                 self.slot_issue[k, s], self.slot_delta[k, s] = w.issue_index[issue], delta
         self._compile_preconditions(model, specs)
+        self._compile_preparations(model, specs)
 
     def _compile_preconditions(self, model: DisputeModel, specs: list[Action]) -> None:
         """Tension thresholds, ties required, forbidden or once held, agreements in force."""
@@ -170,6 +180,12 @@ class OptionTable:
                                      else a.preconditions.min_tension for a in specs])
         self.max_tension = np.array([np.inf if a.preconditions.max_tension is None
                                      else a.preconditions.max_tension for a in specs])
+        # posture_allows[p, k]: candidate k is open to an actor whose posture is POSTURES[p]
+        self.posture_allows = np.array([[not a.preconditions.posture
+                                         or posture in a.preconditions.posture for a in specs]
+                                        for posture in POSTURES], dtype=bool).reshape(
+                                            len(POSTURES), n)
+        self.candidate_index = np.arange(n)
         self.agreement = np.array([-1 if a.preconditions.agreement_in_force is None
                                    else int(a.preconditions.agreement_in_force) for a in specs])
         self.tie_keys: list[tuple] = []
@@ -193,6 +209,24 @@ class OptionTable:
             for k, j in entries:
                 mat[k, j] = True
             setattr(self, kind, mat)
+
+    def _compile_preparations(self, model: DisputeModel, specs: list[Action]) -> None:
+        """For each measure that must be prepared: the tie that marks it prepared and the
+        target's measures it may answer in kind without preparation (hostile ties in force, or
+        cooperative ties withdrawn), resolved for the option's actor and target."""
+        w, actions = model.world, model.catalogue.actions
+        self.prepared_tie: dict[int, tuple] = {}
+        self.answers: dict[int, list[tuple[tuple, bool]]] = {}
+        for k, (o, a) in enumerate(zip(self.options, specs, strict=True)):
+            if a.preparation is None or not o.targets:
+                continue
+            actor, target = model.actor_agents[self.actor[k]].actor_id, o.targets[0]
+            marker = actions[a.preparation.act].effects.add_ties[0]
+            self.prepared_tie[k] = w.resolve(marker, actor, target)
+            self.answers[k] = [(w.resolve(ref, actor, target),
+                                w.tie_hostile[ref.partition(":")[0]])
+                               for ref in a.preparation.in_kind_answer_to]
+        self.prepared_rows = np.array(sorted(self.prepared_tie), dtype=np.intp)
 
     def view(self, actor: int, index: np.ndarray) -> OptionView:
         return OptionView(self.by_actor[actor], index)

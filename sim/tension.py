@@ -20,6 +20,18 @@ from sim.utility import unit_clip
 from sim.world import World
 
 
+# Coercive measures in CAMEO: embargoes, boycotts and sanctions (163) and the "coerce" family
+# (17: seizures, administrative sanctions such as export controls, arrests...). A coercive blow
+# received opens an account that calls for an answer in kind (decision: reciprocity).
+COERCIVE_CAMEO = ("163", "17")
+MATERIAL_CONFLICT = 4  # the QuadClass of material conflict
+
+
+def is_coercive(cameo: str) -> bool:
+    """Whether an event of this CAMEO code is a coercive measure (sanction, seizure...)."""
+    return cameo.startswith(COERCIVE_CAMEO)
+
+
 class Impact(NamedTuple):
     """One event as the dyadic mechanisms see it: who did what to whom (a named tuple: a
     month creates several, and a tuple is cheaper to make than a frozen dataclass)."""
@@ -30,6 +42,7 @@ class Impact(NamedTuple):
     quad_class: int
     security_cooperation: bool = False
     chosen: bool = True  # an actor's own decision, not a scripted event attributed to it
+    coercive: bool = False  # a sanction, seizure or other coercive measure (is_coercive)
 
 
 def monthly_impulses(n: int, impacts: list[Impact]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -99,13 +112,18 @@ def compute_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
 
 
 def update_memories(world: World, impacts: list[Impact], memory: float,
-                    alliance_threat: float) -> None:
+                    alliance_threat: float, coercion_memory: float) -> None:
     """Decay what each actor remembers receiving, then add this month's acts.
 
-    Both are exponentially decayed sums of monthly amounts, so an act is felt in full the month
-    it happens and ``memory`` sets how fast it is forgotten (forgiveness): ``received[i, j]``
+    All are exponentially decayed sums of monthly amounts, so an act is felt in full the month
+    it happens and the memory sets how fast it is forgotten (forgiveness): ``received[i, j]``
     sums the Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
     government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
+    ``received_coercion`` sums the coercive measures i received from j (sanctions, controls,
+    seizures: :func:`is_coercive`) and ``given_coercion`` the hostile material acts (QuadClass
+    4) i chose toward j, its answers, both forgotten at ``coercion_memory``: a costly blow is a
+    clearer signal than a word (Fearon 1997) and is answered in kind (Goldstein & Pevehouse
+    1997), and goodwill does not reopen an account of blows;
     ``threat[i]`` averages material conflict
     from i's adversaries and security cooperation among those adversaries (one side's alliance
     is the other's threat); ``alliance_threat`` is how much an adversaries' act of security
@@ -113,15 +131,21 @@ def update_memories(world: World, impacts: list[Impact], memory: float,
     """
     n = len(world.actors)
     received, given, threat = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n)
+    received_c, given_c = np.zeros((n, n)), np.zeros((n, n))
     adv = world.adversary
     for ev in impacts:
         if ev.source is None:
             continue
         g = ev.goldstein / 10.0
+        answer = ev.quad_class == MATERIAL_CONFLICT and g < 0.0
         for t in ev.targets:
             received[t, ev.source] += g
+            if ev.coercive and g < 0.0:
+                received_c[t, ev.source] += g
             if ev.chosen:
                 given[ev.source, t] += g
+                if answer:
+                    given_c[ev.source, t] += g
             if ev.quad_class == 4 and adv[t, ev.source]:
                 threat[t] += max(-g, 0.0)
         if ev.security_cooperation:
@@ -131,3 +155,5 @@ def update_memories(world: World, impacts: list[Impact], memory: float,
     world.received = memory * world.received + received
     world.given = memory * world.given + given
     world.threat = memory * world.threat + threat
+    world.received_coercion = coercion_memory * world.received_coercion + received_c
+    world.given_coercion = coercion_memory * world.given_coercion + given_c

@@ -36,6 +36,10 @@ class World:
     ever_ties: set[Tie] = field(default_factory=set)
     received: np.ndarray | None = None  # received[i, j]: decayed Goldstein/10 i got from j
     given: np.ndarray | None = None  # given[i, j]: decayed Goldstein/10 i chose to do to j
+    # the account of coercive blows: received (sanctions, seizures) and answered (hostile
+    # material acts), remembered at their own rate (tension.update_memories)
+    received_coercion: np.ndarray | None = None
+    given_coercion: np.ndarray | None = None
     threat: np.ndarray | None = None
     approval: np.ndarray | None = None
     approval_base: np.ndarray | None = None
@@ -50,6 +54,10 @@ class World:
             self.received = np.zeros((n, n))
         if self.given is None:
             self.given = np.zeros((n, n))
+        if self.received_coercion is None:
+            self.received_coercion = np.zeros((n, n))
+        if self.given_coercion is None:
+            self.given_coercion = np.zeros((n, n))
         if self.threat is None:
             self.threat = np.zeros(n)
         if self.transient is None:

@@ -257,10 +257,29 @@ def catalogue_references(cat: Catalogue, s: Scenario, lines: LineMap, file: str)
                 _check_tie_template(r, cat, (*base, part, field, i), ref)
         if action.reverses:
             r.member((*base, "reverses"), action.reverses, cat.actions, "action")
+        if action.preparation:
+            _check_preparation(r, cat, base, action)
+        if action.role == "preparation" and action.lead_months is None:
+            r.add((*base, "role"), "a preparing act needs `lead_months: {low, high}`")
     for tag in REQUIRED_TAGS:
         if not any(tag in a.tags for a in cat.actions.values()):
             r.add(("actions",), f"the catalogue needs an action tagged {tag!r}")
     return r.problems
+
+
+def _check_preparation(r: Reporter, cat: Catalogue, base: tuple, action) -> None:
+    """The preparing act exists, is a preparation and adds the one tie that marks it."""
+    prep = action.preparation
+    path = (*base, "preparation")
+    for i, ref in enumerate(prep.in_kind_answer_to):
+        _check_tie_template(r, cat, (*path, "in_kind_answer_to", i), ref)
+    if not r.member((*path, "act"), prep.act, cat.actions, "action"):
+        return
+    act = cat.actions[prep.act]
+    if act.role != "preparation":
+        r.add((*path, "act"), f"{prep.act!r} must have `role: preparation`")
+    elif len(act.effects.add_ties) != 1:
+        r.add((*path, "act"), f"{prep.act!r} must add exactly one tie (the prepared measure)")
 
 
 def _check_tie_template(r: Reporter, cat: Catalogue, path: tuple, ref: str) -> None:

@@ -152,6 +152,11 @@ class Administration(Cited):
     start: Month
     end: Month | None = None
     positions: dict[Id, Stance] = {}
+    mediation: Posture | None = Field(
+        default=None, description="the posture this administration takes toward its allies' "
+                                  "disputes (default: the actor's own)")
+    alliance_pressure: Unit | None = Field(
+        default=None, description="its pressure on its allies (default: the actor's own)")
 
 
 class Actor(Cited):
@@ -210,7 +215,11 @@ class ScriptedEvent(Cited):
     """Something no modelled actor chooses: a court ruling, an election, an incident."""
 
     label: str
-    kind: Literal["ruling", "election", "incident", "crisis", "other"] = "other"
+    kind: Literal["ruling", "election", "hosting", "incident", "crisis", "other"] = Field(
+        default="other",
+        description="an election or a hosted summit is its actor's domestic or diplomatic "
+                    "calendar (the decisions read it); the others are plain events",
+    )
     actor: str = Field(description="who acts, e.g. COURT-KOR; need not be a modelled actor")
     attribute_to: Id | None = Field(default=None, description="modelled actor it counts against")
     target: list[Id] = []
@@ -307,11 +316,6 @@ class Parameters(Cited):
     acceptance_margin: Signed
     ratification_threshold: Unit
     ratification_steepness: Positive
-    hazard_base: Unit
-    hazard_refusal: NonNeg
-    hazard_opposition: NonNeg
-    hazard_administration: NonNeg
-    inclusion_protection: Unit
     collapse_reversion: Unit
     approval_relaxation: Unit
     election_window: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=60)]
@@ -334,6 +338,31 @@ class Parameters(Cited):
     refusal_weight: NonNeg
     inclusion_refusal_factor: NonNeg
     reproposal_delay: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=120)]
+    coercion_reciprocity: NonNeg
+    coercion_memory: Unit
+    hosting_restraint: NonNeg
+    hosting_window: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=24)]
+    mediation_convergence: Unit
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, data: Any) -> Any:
+        """Parameters that no longer exist get a message that says why, not just 'unknown'."""
+        if isinstance(data, dict):
+            for name in REMOVED_PARAMETERS:
+                if name in data:
+                    raise ValueError(f"`{name}` was removed in version 0.2: "
+                                     f"{REMOVED_PARAMETERS[name]}")
+        return data
+
+
+# Parameters of version 0.1 whose mechanism was replaced (docs/model.md, "Agreements").
+REMOVED_PARAMETERS = {
+    name: "a deal now ends only when a government decides to abandon it (its utility, not a "
+          "hazard); delete the line"
+    for name in ("hazard_base", "hazard_refusal", "hazard_opposition", "hazard_administration",
+                 "inclusion_protection")
+}
 
 
 class Scenario(Strict):
@@ -391,6 +420,31 @@ class ActionEffects(Cited):
     )
 
 
+class LeadTime(Cited):
+    """Months a preparation takes, drawn uniformly from low to high when it starts."""
+
+    low: Annotated[Whole, Field(ge=0, le=60)]
+    high: Annotated[Whole, Field(ge=0, le=60)]
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LeadTime:
+        if self.high < self.low:
+            raise ValueError(f"high {self.high} is below low {self.low}")
+        return self
+
+
+class Preparation(Cited):
+    """A measure that must be prepared before it is imposed: choosing it first carries out the
+    preparing act, and the measure becomes available once the lead time has passed."""
+
+    act: Id = Field(description="the catalogue act that prepares it (role: preparation)")
+    in_kind_answer_to: list[TieRef] = Field(
+        default=[],
+        description="no preparation is needed to answer these measures of the target's in kind: "
+                    "a hostile tie of the target's in force, or a cooperative one it withdrew",
+    )
+
+
 class Action(Cited):
     label: str
     cameo: str = Field(pattern=CAMEO_RE)
@@ -401,12 +455,16 @@ class Action(Cited):
     target_tags: list[Id] = []
     target: Literal["other", "pair", "none"] = "other"
     target_kinds: list[Kind] = ["state"]
-    role: Literal["choice", "negotiation", "implementation"] = "choice"
+    role: Literal["choice", "negotiation", "implementation", "preparation"] = "choice"
     preconditions: Preconditions = Preconditions()
     effects: ActionEffects = ActionEffects()
     cost: NonNeg = 0.0
     tags: list[Id] = []
     reverses: Id | None = None
+    preparation: Preparation | None = None
+    lead_months: LeadTime | None = Field(
+        default=None, description="for a preparing act: how long the preparation takes"
+    )
 
 
 class Catalogue(Strict):
