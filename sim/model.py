@@ -236,17 +236,18 @@ class DisputeModel(mesa.Model):
     def finish_month(self, choices: dict[str, Option] | None = None) -> None:
         """Carry out the month: the AI's decisions, or a human player's ``choices`` for the
         actors they play (the AI's own decision is kept in :attr:`advice` for the debrief)."""
+        agreements.record_risks(self)  # before anyone acts on this month's choices
         for agent in self.actor_agents:
             decision = agent.decision
             if choices and agent.actor_id in choices:
                 self.advice[(self.month, agent.actor_id)] = decision
                 decision = self.human_decision(decision, choices[agent.actor_id])
             self._carry_out(decision)
-        agreements.record_risks(self)
         negotiation.negotiation_step(self)
         p = self.params
         goldstein = tension.update_relations(self.world, self.impacts, p.tension_gain,
-                                             p.cooperation_gain, p.relaxation, p.cross_effect)
+                                             p.cooperation_gain, p.relaxation, p.cross_effect,
+                                             p.verbal_weight)
         tension.update_memories(self.world, self.impacts, p.memory,
                                 p.security_cooperation_threat, p.coercion_memory)
         w = self.world

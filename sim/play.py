@@ -107,7 +107,7 @@ def show_situation(term: Terminal, game: Game, actor: str) -> None:
 def show_talks(term: Terminal, game: Game, talks: dict, deals: list[dict]) -> None:
     for deal in deals:
         state = "in force" if deal["in_force"] else f"ended {deal['ended']} ({deal['end_reason']})"
-        risk = (f", risk of collapse {deal['monthly_risk']:.1%} a month"
+        risk = (f", chance a signatory abandons it {deal['monthly_risk']:.1%} a month"
                 if deal["in_force"] and deal["monthly_risk"] is not None else "")
         term.say(f"Deal {deal['label']} signed {deal['signed']} by "
                  f"{' and '.join(deal['signatories'])}: {terms_text(deal['terms'])}"

@@ -25,6 +25,7 @@ from sim.world import World
 # received opens an account that calls for an answer in kind (decision: reciprocity).
 COERCIVE_CAMEO = ("163", "17")
 MATERIAL_CONFLICT = 4  # the QuadClass of material conflict
+VERBAL = (1, 3)  # the QuadClasses of verbal cooperation and verbal conflict
 
 
 def is_coercive(cameo: str) -> bool:
@@ -45,14 +46,17 @@ class Impact(NamedTuple):
     coercive: bool = False  # a sanction, seizure or other coercive measure (is_coercive)
 
 
-def monthly_impulses(n: int, impacts: list[Impact]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hostile and cooperative impulses per dyad (symmetric) and the Goldstein sum per dyad."""
+def monthly_impulses(n: int, impacts: list[Impact], verbal_weight: float = 1.0
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hostile and cooperative impulses per dyad (symmetric) and the Goldstein sum per dyad;
+    a verbal act's impulse (QuadClass 1 and 3) is ``verbal_weight`` of its Goldstein value."""
     hostile, friendly, goldstein = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
     for ev in impacts:
         if ev.source is None:
             continue
+        weight = verbal_weight if ev.quad_class in VERBAL else 1.0
         for t in ev.targets:
-            g = ev.goldstein / 10.0
+            g = weight * ev.goldstein / 10.0
             for a, b in ((ev.source, t), (t, ev.source)):
                 hostile[a, b] += max(-g, 0.0)
                 friendly[a, b] += max(g, 0.0)
@@ -61,13 +65,16 @@ def monthly_impulses(n: int, impacts: list[Impact]) -> tuple[np.ndarray, np.ndar
 
 
 def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c: float,
-                     relaxation: float, cross_effect: float) -> np.ndarray:
+                     relaxation: float, cross_effect: float, verbal_weight: float = 1.0
+                     ) -> np.ndarray:
     """Apply a month's events to tension and cooperation; return the dyadic Goldstein sums.
 
     ``cross_effect`` is how much a cooperative act lowers tension (and a hostile one lowers
-    cooperation) relative to how much it raises cooperation (tension)."""
+    cooperation) relative to how much it raises cooperation (tension); ``verbal_weight`` how
+    much a word moves them relative to a deed of the same Goldstein value: statements are
+    cheap talk, deeds costly signals (Fearon 1997), so deeds say more about intentions."""
     n = len(world.actors)
-    hostile, friendly, goldstein = monthly_impulses(n, impacts)
+    hostile, friendly, goldstein = monthly_impulses(n, impacts, verbal_weight)
     t, c = world.tension, world.cooperation
     t += gain_t * (hostile * (1.0 - t) - cross_effect * friendly * t)
     c += gain_c * (friendly * (1.0 - c) - cross_effect * hostile * c)

@@ -1,4 +1,5 @@
-"""Agreements live and die (sim.agreements)."""
+"""Agreements live and die (sim.agreements): a deal ends only when a signatory decides to
+abandon it, for reasons its utility breakdown names."""
 
 from __future__ import annotations
 
@@ -6,47 +7,110 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.agreements import Agreement, administration_distance, monthly_hazard
-from sim.model import simulate
+from sim import agreements
+from sim.columns import COMPONENTS
+from sim.decision import Option, feasible_options, reversion_gains, utility_components
+from sim.model import DisputeModel, simulate
+
+WITHDRAW = "withdraw_from_agreement"
 
 
-def deal(refusal=0.3, opposition=0.6, included=False) -> Agreement:
-    return Agreement(id="A", terms={"compensation": 0.8}, signatories=["X", "Y"], signed="2023-03",
-                     signed_by={}, ideals_at_signing={}, victims_included=included,
-                     refusal=refusal, opposition=opposition)
+def fresh(loaded, seed: int = 1) -> DisputeModel:
+    model = DisputeModel(loaded, seed)
+    model.snapshot()
+    return model
 
 
-def test_hazard_grows_with_refusal_opposition_and_distance(history):
-    p = history.scenario.parameters
-    base = monthly_hazard(deal(), 0.0, p)
-    assert monthly_hazard(deal(refusal=0.8), 0.0, p) > base
-    assert monthly_hazard(deal(opposition=0.9), 0.0, p) > base
-    assert monthly_hazard(deal(), 0.5, p) > base
+def parts(model, actor: str, action: str, *targets: str) -> dict[str, float]:
+    values = utility_components(model, model.agent_by_id[actor], Option(action, targets))
+    return dict(zip(COMPONENTS, values, strict=True))
 
 
-def test_victim_inclusive_deals_are_protected(history):
-    p = history.scenario.parameters
-    assert monthly_hazard(deal(included=True), 0.2, p) < monthly_hazard(deal(), 0.2, p)
+def test_only_a_signatory_of_a_deal_in_force_may_abandon_it(history):
+    model = fresh(history)
+    kor = model.agent_by_id["KOR"]
+    assert Option(WITHDRAW, ("JPN",)) in feasible_options(model, kor)
+    assert Option(WITHDRAW, ("USA",)) not in feasible_options(model, kor)
+    agreements.withdraw(model, "KOR", "JPN")
+    model.tie_masks.clear()
+    assert Option(WITHDRAW, ("JPN",)) not in feasible_options(model, kor)
 
 
-def test_administration_distance_is_zero_for_the_same_government():
-    ideal, salience = np.array([0.8, 0.5]), np.array([0.6, 0.4])
-    assert administration_distance(ideal, ideal, salience) == 0
-    assert administration_distance(ideal, np.array([0.15, 0.9]), salience) > 0.4
+def test_abandoning_is_worth_the_reversion_toward_the_governments_ideal(history):
+    """The position component of abandoning the 2015 deal is the gain of moving the status quo
+    `collapse_reversion` of the way toward the government's ideal: larger for Seoul under Moon
+    (far from the terms) than for Tokyo (nearer them)."""
+    model = fresh(history)
+    p = model.params
+    kor, jpn = (model.agent_by_id[a].index for a in ("KOR", "JPN"))
+    gains = reversion_gains(model, np.array([kor, jpn]))
+    seoul = parts(model, "KOR", WITHDRAW, "JPN")["position"]
+    assert seoul == np.float64(p.weight_position * gains[0, 0])
+    assert gains[0, 0] > gains[0, 1] > 0.0
+
+
+def test_the_government_that_signed_pays_an_audience_cost_to_abandon_it(history):
+    """Undoing one's own signature costs face at home; a successor does not pay it."""
+    model = fresh(history)
+    before = parts(model, "KOR", WITHDRAW, "JPN")["domestic"]
+    model.agent_by_id["KOR"].remember_measure("sign_agreement")  # as if Moon had signed
+    model.tie_masks.clear()
+    after = parts(model, "KOR", WITHDRAW, "JPN")["domestic"]
+    assert after < before
+
+
+def test_abandonment_reverts_the_status_quo_and_frees_the_victims_claims(history):
+    model = fresh(history)
+    w, idx = model.world, model.negotiation_issue_idx
+    w.ties.update(agreements.settled_claims(model, ["JPN", "KOR"]))
+    sq = w.status_quo[idx].copy()
+    ideal = model.agent_by_id["KOR"].ideal[idx]
+    ended = agreements.withdraw(model, "KOR", "JPN", "test")
+    assert [a.id for a in ended] == ["deal_2015"] and ended[0].ended == model.month
+    assert ended[0].end_reason == "abandoned by KOR (test)"
+    np.testing.assert_allclose(w.status_quo[idx],
+                               sq + model.params.collapse_reversion * (ideal - sq))
+    assert not any(t[0] == "claims_settled" for t in w.ties)
+    assert agreements.withdraw(model, "JPN", "KOR") == []  # nothing left to abandon
+
+
+def test_victims_who_took_the_money_do_not_sue_or_rally_against_the_signatories(history):
+    model = fresh(history)
+    victims = model.agent_by_id["VICTIMS"]
+
+    def open_acts() -> set[tuple[str, tuple]]:
+        model.tie_masks.clear()
+        return {(o.action, o.targets) for o in feasible_options(model, victims)}
+
+    legal = {("lawsuit", ("JPN",)), ("rally", ("KOR",)), ("rally", ("JPN",))}
+    assert legal <= open_acts()
+    model.world.ties.update(agreements.settled_claims(model, ["JPN", "KOR"]))
+    assert not legal & open_acts()
 
 
 @settings(max_examples=6, deadline=None)
 @given(st.integers(0, 2**31))
-def test_agreements_end_after_they_start_and_record_why(history, seed):
+def test_agreements_end_after_they_start_and_say_who_ended_them(history, seed):
     model = simulate(history, seed)
     for a in model.agreements.all:
         assert a.ended is None or a.ended >= a.signed
         assert (a.ended is None) == (a.end_reason == "")
         if a.ended:
-            assert a.end_reason.startswith("collapse: ")
+            assert a.end_reason.startswith("abandoned by ")
+        assert all(0.0 <= r <= 1.0 for r in a.risk_history)
 
 
 def test_the_2015_deal_is_abandoned_under_the_next_government(history):
     ended = [next(a for a in simulate(history, s).agreements.all if a.id == "deal_2015")
              for s in range(6)]
-    assert sum(a.ended is not None for a in ended) >= 5
+    assert sum(a.ended is not None and a.end_reason.startswith("abandoned by KOR")
+               for a in ended) >= 5
+
+
+def test_each_month_a_deal_in_force_records_the_chance_it_is_abandoned(history_short):
+    model = simulate(history_short, 3)
+    deal = model.agreements.all[0]
+    months_in_force = len(model.months) if deal.ended is None else (
+        model.months.index(deal.ended) + 1)
+    assert len(deal.risk_history) == months_in_force
+    assert deal.risk_history[0] > 0.5  # Moon's government abandons it at once, most likely

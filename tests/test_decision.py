@@ -104,15 +104,36 @@ def test_coercion_expects_a_concession_that_grows_with_the_gap(history):
     assert far > near
 
 
-def test_common_ally_pressure_penalises_hostility_between_its_allies(history):
+def test_common_ally_pressure_penalises_hostility_between_its_allies():
     from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
 
-    weak = fresh_model(history)
-    strong = fresh_model(load_scenario(history.path, {"levers.us_mediation.setting": "envoy"}))
+    rupture = SCENARIOS / "rupture_2019.yaml"
+    weak = fresh_model(load_scenario(rupture))
+    strong = fresh_model(load_scenario(rupture, {"levers.us_mediation.setting": "envoy"}))
     hostile_weak = components(weak, "JPN", "impose_export_controls", "KOR")["alliance"]
     hostile_strong = components(strong, "JPN", "impose_export_controls", "KOR")["alliance"]
     assert hostile_strong < hostile_weak < 0
     assert components(strong, "JPN", "praise", "KOR")["alliance"] > 0
+
+
+def test_an_administration_brings_its_own_mediation_posture(history):
+    """In the replay Washington is passive under Trump and works through shuttle diplomacy
+    under Biden (usip-2023-mend-ties#P27): its mediation acts open with the new administration,
+    and its pressure on its allies grows."""
+    model = fresh_model(history)
+    usa = model.agent_by_id["USA"]
+    shuttle = Option("shuttle_mediation", ("KOR", "JPN"))
+    assert usa.mediation == "passive" and shuttle in usa.candidates
+    model.world.tension[model.world.index["JPN"], model.world.index["KOR"]] = 0.6
+    model.world.tension[model.world.index["KOR"], model.world.index["JPN"]] = 0.6
+    assert shuttle not in decision.feasible_options(model, usa)
+    before = components(model, "JPN", "impose_export_controls", "KOR")["alliance"]
+    model.month_index = model.months.index("2021-02")
+    model._update_administrations()
+    model.snapshot()
+    assert usa.mediation == "shuttle" and shuttle in decision.feasible_options(model, usa)
+    assert components(model, "JPN", "impose_export_controls", "KOR")["alliance"] < before
 
 
 def test_common_threat_favours_security_cooperation(history):
@@ -184,7 +205,7 @@ def test_pyongyang_answers_its_adversaries_alignment(history):
     w = model.world
     summit = Impact(w.index["KOR"], (w.index["JPN"],), 8.0, 1, security_cooperation=True)
     update_memories(w, [summit], model.params.memory,
-                    model.params.security_cooperation_threat)
+                    model.params.security_cooperation_threat, model.params.coercion_memory)
     model.snapshot()
     assert sum(components(model, "PRK", "missile_test", "JPN").values()) > calm
 

@@ -91,20 +91,20 @@ def test_a_hot_seat_game_plays_to_the_end_and_writes_the_debrief(monkeypatch, ca
 
 
 def test_end_of_input_saves_and_resume_gives_the_same_game(monkeypatch, capsys, tmp_path):
-    moves = ["11", "2", "5", "1", "14", "1"]  # Seoul's first six months
+    moves = ["11", "2", "5", "y", "1", "14", "1"]  # Seoul's first months (and an answer)
     save = tmp_path / "game.json"
     code, text = play(monkeypatch, capsys,
                       [str(SCENARIO), "--as", "KOR", "--save", str(save)],
-                      "".join(m + "\n" for m in moves[:3]))
+                      "".join(m + "\n" for m in moves[:2]))
     assert code == 0
     assert "Input ended: game saved to" in text and "sim play --resume" in text
-    assert len(json.loads(save.read_text())["months"]) == 3
+    assert len(json.loads(save.read_text())["months"]) == 2
 
     code, text = play(monkeypatch, capsys,
                       ["--resume", str(save), "--out", str(tmp_path / "resumed")],
-                      "".join(m + "\n" for m in moves[3:]) + FILLER)
+                      "".join(m + "\n" for m in moves[2:]) + FILLER)
     assert code == 0, text
-    assert "Resumed classroom at 2023-04" in text
+    assert "Resumed classroom at 2023-03" in text
 
     code, _ = play(monkeypatch, capsys,
                    [str(SCENARIO), "--as", "KOR", "--out", str(tmp_path / "straight"),

@@ -64,7 +64,7 @@ def test_tension_and_cooperation_stay_in_bounds(history, events):
     impacts = [Impact(a, (b,), g, q) for a, b, g, q in events if a != b]
     for _ in range(3):
         update_relations(w, impacts, 1.0, 1.0, RELAX, 0.5)
-        update_memories(w, impacts, 0.8, 0.25)
+        update_memories(w, impacts, 0.8, 0.25, 0.9)
     for m in (w.tension, w.cooperation):
         assert np.all((m >= 0) & (m <= 1)) and not np.isnan(m).any()
         assert np.allclose(m, m.T)
@@ -73,17 +73,17 @@ def test_tension_and_cooperation_stay_in_bounds(history, events):
 def test_memories_are_moving_averages_that_fade(history):
     w = build_world(history)
     i, j = pair(w)
-    update_memories(w, [Impact(i, (j,), -5.0, 4)], 0.8, 0.25)
+    update_memories(w, [Impact(i, (j,), -5.0, 4)], 0.8, 0.25, 0.9)
     assert w.received[j, i] < 0 and w.given[i, j] < 0
     first = w.received[j, i]
-    update_memories(w, [], 0.8, 0.25)
+    update_memories(w, [], 0.8, 0.25, 0.9)
     assert first < w.received[j, i] < 0  # forgiveness: the slight fades
 
 
 def test_scripted_events_count_as_received_but_not_as_given(history):
     w = build_world(history)
     i, j = pair(w, "KOR", "JPN")
-    update_memories(w, [Impact(i, (j,), -2.0, 3, chosen=False)], 0.8, 0.25)
+    update_memories(w, [Impact(i, (j,), -2.0, 3, chosen=False)], 0.8, 0.25, 0.9)
     assert w.received[j, i] < 0  # Tokyo blames Seoul for the court's ruling
     assert w.given[i, j] == 0  # but Seoul did not choose it
 
@@ -91,8 +91,8 @@ def test_scripted_events_count_as_received_but_not_as_given(history):
 def test_threat_grows_with_adversaries_provocations_and_alliances(history):
     w = build_world(history)
     prk, jpn, usa, kor = (w.index[a] for a in ("PRK", "JPN", "USA", "KOR"))
-    update_memories(w, [Impact(prk, (jpn,), -7.2, 4)], 0.8, 0.25)
+    update_memories(w, [Impact(prk, (jpn,), -7.2, 4)], 0.8, 0.25, 0.9)
     assert w.threat[jpn] > 0 and w.threat[prk] == 0
     w2 = build_world(history)
-    update_memories(w2, [Impact(usa, (kor,), 7.4, 2, security_cooperation=True)], 0.8, 0.25)
+    update_memories(w2, [Impact(usa, (kor,), 7.4, 2, security_cooperation=True)], 0.8, 0.25, 0.9)
     assert w2.threat[prk] > 0  # one side's alliance drill is the other's threat

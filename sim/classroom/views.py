@@ -172,12 +172,12 @@ def issues(game: Game, actor: str) -> list[dict[str, Any]]:
 
 
 def deals(game: Game) -> list[dict[str, Any]]:
-    """Agreements signed so far, with their monthly risk of collapse while in force."""
+    """Agreements signed so far, with last month's chance that a signatory abandons them."""
     return [deal_view(game, a) for a in game.model.agreements.all]
 
 
 def deal_view(game: Game, agreement: Agreement) -> dict[str, Any]:
-    hazard = agreement.hazard_history[-1] if agreement.hazard_history else None
+    risk = agreement.risk_history[-1] if agreement.risk_history else None
     return {"id": agreement.id, "label": agreement.label or agreement.id,
             "terms": {k: float(v) for k, v in agreement.terms.items()},
             "signatories": [game.short_name(a) for a in agreement.signatories],
@@ -185,7 +185,7 @@ def deal_view(game: Game, agreement: Agreement) -> dict[str, Any]:
             "refusal": float(agreement.refusal), "opposition": float(agreement.opposition),
             "in_force": agreement.in_force, "ended": agreement.ended,
             "end_reason": agreement.end_reason,
-            "monthly_risk": float(1.0 - np.exp(-hazard)) if hazard is not None else None}
+            "monthly_risk": float(risk) if risk is not None else None}
 
 
 def talks(game: Game) -> dict[str, Any]:

@@ -343,6 +343,7 @@ class Parameters(Cited):
     hosting_restraint: NonNeg
     hosting_window: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=24)]
     mediation_convergence: Unit
+    verbal_weight: Unit
 
     @model_validator(mode="before")
     @classmethod
