@@ -25,6 +25,8 @@ MARKER = ".sim-output.json"
 TOOL = "jk-dispute-sim"
 COMPLETE, INCOMPLETE = "complete", "incomplete"
 PARTIAL_SUFFIX = ".partial"
+# the command that writes each kind of folder, where it is not `sim <kind>`
+COMMAND_OF_KIND = {"calibration": "history --calibrate"}
 
 
 def read_marker(folder: Path) -> dict | None:
@@ -67,8 +69,9 @@ def claim(out: Path, kind: str, force: bool, resume: bool = False) -> None:
             return
         marker = read_marker(out)
         if marker is None or marker.get("kind") != kind:
-            raise fail(str(out), f"--out exists and was not written by `sim {kind}`: nothing "
-                                 "in it is touched; choose another --out")
+            command = COMMAND_OF_KIND.get(kind, kind)
+            raise fail(str(out), f"--out exists and was not written by `sim {command}`: "
+                                 "nothing in it is touched; choose another --out")
         if resume:
             return
         if not force:

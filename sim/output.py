@@ -105,10 +105,11 @@ def actor_colours(loaded: LoadedScenario) -> dict[str, str]:
 RESULT_LIBRARIES = ("mesa", "numpy", "scipy", "pandas", "SALib")
 
 
-def library_versions() -> dict[str, str]:
-    """Python's version and that of every library that affects results."""
+def library_versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python's version and that of every library that affects results (and of ``extra``
+    ones, e.g. pyabc for a calibration)."""
     versions = {"python": platform.python_version()}
-    for name in RESULT_LIBRARIES:
+    for name in (*RESULT_LIBRARIES, *extra):
         try:
             versions[name.lower()] = version(name)
         except PackageNotFoundError:
@@ -116,9 +117,9 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def software_stamp() -> dict[str, Any]:
+def software_stamp(extra_libraries: tuple[str, ...] = ()) -> dict[str, Any]:
     """What produced an output folder, and when (the only field that differs between reruns)."""
-    versions = library_versions()
+    versions = library_versions(extra_libraries)
     return {
         "tool": "jk-dispute-sim",
         "version": __version__,

@@ -301,34 +301,7 @@ def test_sim_history_end_to_end(tmp_path, capsys):
     assert (out / "manifest.json").is_file() and (out / "events.csv").is_file()
 
 
-# --- calibration helpers ----------------------------------------------------------------------
-
-
-def test_the_response_surface_finds_the_maximum_of_a_noisy_quadratic():
-    from sim.history import calibrate
-
-    rng = np.random.default_rng(1)
-    units = rng.random((60, 5))
-    peak = np.array([0.3, 0.7, 0.5, 0.2, 0.8])
-    scores = -((units - peak) ** 2).sum(axis=1) + rng.normal(0.0, 0.01, len(units))
-    assert calibrate.candidate(units, scores) == pytest.approx(peak, abs=0.08)
-
-
-def test_unit_cube_round_trip_and_bounds():
-    from sim.history import calibrate
-
-    values = calibrate.to_values(np.array([0.0, 1.0, 0.5, 0.25, 2.0]))  # 2.0 is clipped
-    for p, (lo, hi) in calibrate.PARAMETERS.items():
-        assert lo <= values[p] <= hi
-    assert calibrate.to_unit(values) == pytest.approx([0.0, 1.0, 0.5, 0.25, 1.0])
-
-
-def test_a_paired_bootstrap_of_an_ensemble_against_itself_finds_no_gain(reference):
-    from sim.history import calibrate
-
-    ens = record_as_ensemble(reference, runs=4)
-    diffs = calibrate.paired_bootstrap(ens, ens, reference, resamples=5)
-    assert diffs == pytest.approx(np.zeros(5))
+# --- the command's tables ---------------------------------------------------------------------
 
 
 def test_score_table_and_file(tmp_path):

@@ -5,8 +5,9 @@ Runs the shipped ``history_2018_2023`` scenario (administrations and exogenous e
 everything else decided by the actors) as an ordinary ensemble into a run folder
 (:func:`sim.output.write_run_folder`), then scores it against the shipped reference
 (:mod:`sim.history.scoring`): prints a table, writes ``scores.csv`` into the run folder and
-``figures/history.png``. With ``--calibrate`` it fits the behavioural parameters on the in-sample
-window instead (:mod:`sim.history.calibrate`). The scores are explained in docs/validation.md.
+``figures/history.png``. With ``--calibrate`` it fits the behavioural parameters to the in-sample
+window by ABC-SMC instead (:mod:`sim.history.calibration_run`, :mod:`sim.history.calibrate`).
+The scores and the calibration are explained in docs/validation.md.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ SCORES_FILE = "scores.csv"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from sim.history import calibrate
+    from sim.history import calibration_run
 
     add_ensemble_arguments(parser, DEFAULT_RUNS)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
-    calibrate.add_arguments(parser)
+    calibration_run.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     if args.calibrate:
-        from sim.history import calibrate
+        from sim.history import calibration_run
 
-        return calibrate.run(args)
+        return calibration_run.run(args)
     path = shipped_scenario(HISTORY_SCENARIO)
     overrides = parse_overrides(args.overrides)
     loaded = load_scenario(path, overrides, folders=args.data_dir)

@@ -1,348 +1,408 @@
-"""``sim history --calibrate``: fit a few global behavioural parameters on 2018-01..2021-12.
+"""``sim history --calibrate``: fit behavioural parameters to the in-sample record by approximate
+Bayesian computation with sequential Monte Carlo (ABC-SMC).
 
 Method (docs/validation.md, "Calibration"):
 
-1. **Search**: a Latin hypercube (McKay, Beckman & Conover 1979; ``scipy.stats.qmc``) of
-   ``--points`` parameter sets over the ranges of :data:`PARAMETERS`, plus the current values of
-   ``scenarios/base.yaml``. Each set is scored by the in-sample composite of
-   :mod:`sim.history.scoring` over ``--calibration-runs`` runs of the history scenario cut at the
-   end of the in-sample window, so no held-out month is ever simulated while fitting. Every set
-   uses the same run seeds (common random numbers): two sets are compared on the same luck.
-2. **Refinement**: a response surface (a quadratic in the parameters, fitted by ridge-regularised
-   least squares to every evaluated set; Box & Wilson 1951) smooths the runs' noise across
-   neighbouring sets, and ``scipy.optimize.minimize`` (L-BFGS-B, within the ranges, started from
-   the best sets found) finds its maximum: the candidate.
-3. **Check**: the candidate and the current values are scored again on fresh seeds with
-   ``--check-runs`` runs each, because a maximum found on noisy evaluations is flattered by its
-   noise (the winner's curse). The candidate is recommended only if a paired bootstrap over the
-   runs (Efron & Tibshirani 1993) puts the gain above zero with 95% confidence (one-sided).
+- **Priors** are data: ``scenarios/reference/calibration.yaml`` gives every calibrated parameter a
+  uniform prior and the reason for its range (:mod:`sim.history.calibration_file`); nothing here
+  knows which parameters they are.
+- **Model.** One evaluation of a parameter set is a small ensemble (``runs_per_evaluation`` runs)
+  of the shipped history scenario cut at the last month of the fitted window (``meta.end``), run
+  through :func:`sim.ensemble.run_ensemble` on one backend made once, so no held-out month is
+  ever simulated while fitting.
+- **Summary statistics** are the fitted window's scores of :func:`sim.history.scoring.
+  score_ensemble` that have a goodness, each in [0, 1]. The **observed data** is the record
+  itself: every goodness equal to 1 (a perfect replay). The **distance** is the Euclidean
+  distance of the goodness vector from that vector of ones (:func:`distance`).
+- **ABC-SMC** (Toni et al. 2009, J. R. Soc. Interface 6:187; with the importance weights of
+  Beaumont et al. 2009, Biometrika 96:983, and the adaptive tolerances of Del Moral, Doucet &
+  Jasra 2012, Stat. Comput. 22:1009) as implemented by pyABC (Klinger, Rickert & Hasenauer 2018,
+  Bioinformatics 34:3591): generation 0 is a sample of the prior, accepted whole; each later
+  generation perturbs particles of the previous one (a multivariate normal kernel fitted to
+  it), accepts those within a tolerance equal to the ``epsilon_quantile`` weighted quantile of
+  the previous distances, and weights them by prior over proposal density. It stops after
+  ``generations``, when the tolerance falls below ``minimum_epsilon`` or when a generation's
+  acceptance rate would fall below ``min_acceptance_rate``.
+- **Posterior predictive check**: ``predictive_draws`` particles drawn from the final weighted
+  population, each run as a fresh full-length ensemble and scored in every window (in sample: a
+  posterior predictive check; out of sample: scores never used in fitting), beside the
+  scenario's current values as a baseline.
 
-Why a script rather than an experiment file: the scores are properties of a whole ensemble
-compared with the record (shares of runs, a rank correlation of ensemble means, Brier scores of
-run shares), while an experiment's outcomes are per-run numbers; and the refinement needs an
-optimiser that chooses its point from the search's results, which a fixed design cannot express.
+**Determinism.** The same seed and settings repeat a calibration exactly (identical particles,
+weights and distances). Every evaluation's run seeds come from numpy's ``SeedSequence`` of the
+master seed and a counter (:func:`evaluation_seeds`), never from a clock or a worker; pyABC
+draws its proposals from numpy's *global* legacy random state, which is seeded from the master
+seed for the duration of the fit (and restored after it, :func:`seeded_global_numpy`); and the
+sampler is pyABC's single-core sampler, so evaluations happen in one fixed order (the runs of an
+evaluation may still spread over worker processes: their results do not depend on the number of
+workers). Only time stamps and timings differ between repetitions (``manifest.json``'s
+``created``, the seconds in ``generations.csv`` and the time columns inside ``abc.db``).
 
-Writes ``calibration.csv`` (every evaluated set and its in-sample composite) and
-``calibration.json`` (method, budget, current and candidate sets, check) into ``--out``, and
-prints the ``parameters:`` lines to copy into ``scenarios/base.yaml`` if the check is passed.
+pyABC is imported here only, lazily: it is the optional extra ``calibration``.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import json
+import contextlib
+import logging
+import math
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import combinations_with_replacement
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import optimize
-from scipy.stats import qmc
+import pandas as pd
 
-from sim.history.reference import Reference, load_reference
-from sim.history.scoring import COMPOSITE, score_ensemble, score_value
+from sim.history.calibration_file import AbcSettings, Prior
+from sim.history.reference import Reference
+from sim.history.scoring import COMPOSITE, Score, score_ensemble
 from sim.history.series import DyadEnsemble, from_records
-from sim.model import RunRecord
 
 if TYPE_CHECKING:
     from sim.ensemble import Backend
 
-# name -> (low, high): plausible ranges around the reference values of base.yaml
-PARAMETERS: dict[str, tuple[float, float]] = {
-    "choice_temperature": (0.02, 0.15),  # from near-deterministic to frequent "mistakes"
-    "weight_reciprocity": (0.3, 2.0),  # how much an act received weighs in the next choice
-    "relaxation": (0.02, 0.12),  # a shock halves in about 3 years .. 6 months
-    "ratification_threshold": (0.45, 0.85),  # domestic support a deal needs at home
-    "attention_cost": (0.05, 0.5),  # how worthwhile a move must be before a leader acts
-}
-IN_SAMPLE = "in sample"
-CALIBRATION_SEED = 19650622  # the 1965 normalisation treaty: fixed, so a calibration repeats
-CHECK_SEED = 20230316
-SOURCE = "calibration sim/history/calibrate.py"
-RIDGE = 1e-2  # shrinks the surface's curvature where the search's points say little
-RESAMPLES = 200
-CONFIDENCE = 0.95
+# independent random streams under the master seed (numpy SeedSequence spawn keys)
+FIT_STREAM, PREDICTIVE_STREAM, BASELINE_STREAM, DRAW_STREAM = 0, 1, 2, 3
+POSTERIOR, BASELINE = "posterior", "baseline"
+PYABC_LOGGER = "ABC"
+INSTALL_HINT = 'pyabc is not installed: pip install "jk-dispute-sim[calibration]"'
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("calibration (with --calibrate)")
-    group.add_argument("--calibrate", action="store_true",
-                       help="fit the behavioural parameters on the in-sample window instead of "
-                            "replaying")
-    group.add_argument("--points", type=int, default=48,
-                       help="Latin-hypercube parameter sets (default 48)")
-    group.add_argument("--calibration-runs", type=int, default=10,
-                       help="runs per parameter set in the search (default 10)")
-    group.add_argument("--check-runs", type=int, default=200,
-                       help="runs per set in the final check on fresh seeds (default 200)")
-    group.add_argument("--check-seed", type=int, default=CHECK_SEED,
-                       help=f"master seed of the check's runs (default {CHECK_SEED})")
-    group.add_argument("--confidence", type=float, default=CONFIDENCE,
-                       help=f"one-sided confidence the gain must reach (default {CONFIDENCE})")
+def require_pyabc() -> Any:
+    """The pyabc module, or a one-line error (exit code 2) saying how to install it."""
+    from sim.errors import fail
+
+    try:
+        import pyabc
+    except ImportError:
+        raise fail("--calibrate", INSTALL_HINT) from None
+    return pyabc
+
+
+# --- seeds, summary statistics, distance ------------------------------------------------------
+
+
+def evaluation_seeds(master: int, key: tuple[int, ...], runs: int) -> list[int]:
+    """The run seeds of one evaluation: the runs' children of the master seed's child ``key``
+    (a stream and a counter), the same on every machine."""
+    children = np.random.SeedSequence(master, spawn_key=key).spawn(runs)
+    return [int(child.generate_state(1, dtype=np.uint32)[0]) for child in children]
+
+
+@contextlib.contextmanager
+def seeded_global_numpy(seed: int) -> Iterator[None]:
+    """Seed numpy's global legacy random state (what pyABC draws from) and restore it after."""
+    saved = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(saved)
+
+
+def goodness_of(scores: list[Score], window: str) -> dict[str, float]:
+    """The summary statistics: every score of the window that has a goodness (in [0, 1])."""
+    return {s.name: float(s.goodness) for s in scores
+            if s.window == window and s.goodness is not None}
+
+
+def perfect(names: list[str]) -> dict[str, float]:
+    """The observed data: the record replayed perfectly, every goodness 1."""
+    return dict.fromkeys(names, 1.0)
+
+
+def distance(x: Mapping[str, float], x_0: Mapping[str, float]) -> float:
+    """Euclidean distance of the simulated goodness vector from the observed one (all ones)."""
+    return float(np.linalg.norm([x_0[name] - x[name] for name in x_0]))
+
+
+# --- simulation -------------------------------------------------------------------------------
 
 
 @dataclass
-class Evaluation:
-    stage: str
-    values: dict[str, float]
-    composite: float
-    seconds: float
-
-
-@dataclass
-class Calibrator:
-    """Scores parameter sets on the in-sample window with a persistent pool of workers."""
+class Simulator:
+    """Ensembles of the history scenario for given parameter values, on one backend."""
 
     scenario: Path
     reference: Reference
-    seeds: list[int]
     backend: Backend
-    base_overrides: dict[str, Any] = field(default_factory=dict)
-    progress: bool = True
-    log: list[Evaluation] = field(default_factory=list)
+    runs: int
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
 
-    def ensemble(self, values: dict[str, float], seeds: list[int]) -> DyadEnsemble:
-        overrides = {**self.base_overrides,
-                     **{f"parameters.{p}": round(v, 6) for p, v in values.items()}}
-        return from_records(self._simulate(overrides, seeds), self.reference.dyad_name)
-
-    def composite(self, values: dict[str, float], stage: str,
-                  seeds: list[int] | None = None) -> tuple[float, DyadEnsemble]:
-        """In-sample composite of a parameter set, and the ensemble it was computed on."""
-        started = time.perf_counter()
-        ensemble = self.ensemble(values, seeds or self.seeds)
-        value = in_sample_composite(ensemble, self.reference)
-        self.log.append(Evaluation(stage, dict(values), value, time.perf_counter() - started))
-        if self.progress:
-            shown = ", ".join(f"{p}={v:.3g}" for p, v in values.items())
-            print(f"[{len(self.log):3d}] {stage:<9} composite {value:.3f}  {shown} "
-                  f"({self.log[-1].seconds:.0f} s)", file=sys.stderr, flush=True)
-        return value, ensemble
-
-    def _simulate(self, overrides: dict[str, Any], seeds: list[int]) -> list[RunRecord]:
+    def ensemble(self, values: Mapping[str, float], key: tuple[int, ...],
+                 end: str | None = None) -> DyadEnsemble:
+        """``runs`` runs with these parameter values, seeded from ``key``; cut at ``end``."""
         from sim.ensemble import run_ensemble
         from sim.scenario import load_scenario
 
+        overrides = {**self.overrides, **{f"parameters.{p}": float(v) for p, v in values.items()}}
+        if end is not None:
+            overrides["meta.end"] = end
         loaded = load_scenario(self.scenario, overrides)
-        return list(run_ensemble(loaded, seeds, backend=self.backend))
+        seeds = evaluation_seeds(self.seed, key, self.runs)
+        records = run_ensemble(loaded, seeds, backend=self.backend)
+        return from_records(records, self.reference.dyad_name)
+
+    def scores(self, values: Mapping[str, float], key: tuple[int, ...],
+               end: str | None = None) -> list[Score]:
+        return score_ensemble(self.ensemble(values, key, end), self.reference)
+
+    def current_values(self, names: list[str]) -> dict[str, float]:
+        """The scenario's own values of the parameters (the baseline)."""
+        from sim.scenario import load_scenario
+
+        params = load_scenario(self.scenario, self.overrides).scenario.parameters
+        return {p: float(getattr(params, p)) for p in names}
+
+    def statistic_names(self, window: str, end: str) -> list[str]:
+        """The names of the summary statistics of runs ending at ``end``: which scores exist
+        depends only on the months simulated, so an empty ensemble of those months tells."""
+        from sim.months import month_range
+        from sim.scenario import load_scenario
+
+        meta = load_scenario(self.scenario, {**self.overrides, "meta.end": end}).scenario.meta
+        months = month_range(meta.start, end)
+        empty = DyadEnsemble(months, np.zeros((1, len(months))), np.zeros((1, len(months))),
+                             [[]])
+        return list(goodness_of(score_ensemble(empty, self.reference), window))
 
 
-def in_sample_composite(ensemble: DyadEnsemble, reference: Reference) -> float:
-    return score_value(score_ensemble(ensemble, reference), COMPOSITE, IN_SAMPLE)
+@dataclass
+class Evaluator:
+    """The model pyABC fits: a parameter set -> the fitted window's goodness of an ensemble."""
+
+    simulator: Simulator
+    window: str
+    end: str
+    evaluations: int = 0
+
+    def __call__(self, parameters: Mapping[str, float]) -> dict[str, float]:
+        key = (FIT_STREAM, self.evaluations)
+        self.evaluations += 1
+        return goodness_of(self.simulator.scores(dict(parameters), key, self.end), self.window)
 
 
-# --- the unit cube ----------------------------------------------------------------------------
+# --- ABC-SMC ----------------------------------------------------------------------------------
 
 
-def to_values(unit: np.ndarray) -> dict[str, float]:
-    """A point of the unit cube -> parameter values."""
-    return {p: lo + float(np.clip(u, 0.0, 1.0)) * (hi - lo)
-            for u, (p, (lo, hi)) in zip(unit, PARAMETERS.items(), strict=True)}
+def prior_distribution(priors: dict[str, Prior]) -> Any:
+    """Independent uniform priors (scipy's ``uniform(loc, scale)``)."""
+    pyabc = require_pyabc()
+    return pyabc.Distribution(**{p: pyabc.RV("uniform", prior.low, prior.width)
+                                 for p, prior in priors.items()})
 
 
-def to_unit(values: dict[str, float]) -> np.ndarray:
-    return np.array([(values[p] - lo) / (hi - lo) for p, (lo, hi) in PARAMETERS.items()])
+def make_abc(evaluator: Evaluator, priors: dict[str, Prior], settings: AbcSettings) -> Any:
+    pyabc = require_pyabc()
+    from pyabc.sampler import SingleCoreSampler
+
+    return pyabc.ABCSMC(
+        evaluator, prior_distribution(priors), distance_function=distance,
+        population_size=settings.population,
+        eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=settings.epsilon_quantile),
+        # one process, one fixed order of evaluations (the runs of each still use the backend);
+        # check_max_eval makes the minimum acceptance rate a hard limit within a generation
+        sampler=SingleCoreSampler(check_max_eval=settings.min_acceptance_rate > 0))
 
 
-def latin_hypercube(points: int, seed: int) -> np.ndarray:
-    return qmc.LatinHypercube(d=len(PARAMETERS), rng=np.random.default_rng(seed)).random(points)
+@dataclass(frozen=True)
+class GenerationDone:
+    generation: int
+    epsilon: float
+    particles: int
+    evaluations: int
+    seconds: float
 
 
-# --- search and response surface --------------------------------------------------------------
+def fit(evaluator: Evaluator, priors: dict[str, Prior], settings: AbcSettings, db: Path,
+        progress: Callable[[str], None] | None = None) -> Any:
+    """Run ABC-SMC into the database ``db``; return pyABC's History of the run."""
+    from pyabc.storage import create_sqlite_db_id
+
+    logging.getLogger(PYABC_LOGGER).setLevel(logging.WARNING)
+    names = evaluator.simulator.statistic_names(evaluator.window, evaluator.end)
+    with seeded_global_numpy(settings.seed):
+        abc = make_abc(evaluator, priors, settings)
+        history = abc.new(create_sqlite_db_id(str(db.parent), db.name), perfect(names))
+        for done in generations(abc, settings, evaluator):
+            if progress is not None:
+                progress(generation_line(done, settings.population))
+    return history
 
 
-def search(cal: Calibrator, current: dict[str, float], points: int) -> tuple[np.ndarray,
-                                                                              np.ndarray]:
-    """Score the current set and a Latin hypercube; return the unit points and their scores."""
-    units = [to_unit(current), *latin_hypercube(points, CALIBRATION_SEED)]
-    scores = [cal.composite(to_values(u), "current" if k == 0 else "search")[0]
-              for k, u in enumerate(units)]
-    return np.array(units), np.array(scores)
+def generations(abc: Any, settings: AbcSettings, evaluator: Evaluator
+                ) -> Iterator[GenerationDone]:
+    """pyABC's ``ABCSMC.run`` loop, step by step through its public methods, so that each
+    generation is reported as it ends. A generation cut short by the minimum acceptance rate is
+    not stored (pyABC's rule) and ends the run."""
+    t = abc.initialize_components_before_run(
+        minimum_epsilon=settings.minimum_epsilon, max_nr_populations=settings.generations,
+        min_acceptance_rate=settings.min_acceptance_rate,
+        max_total_nr_simulations=math.inf, max_walltime=None, min_eps_diff=0.0)
+    try:
+        while True:
+            started, before = time.perf_counter(), evaluator.evaluations
+            result = abc.run_generation(t=t)
+            if not result["successful"]:
+                return
+            yield GenerationDone(t, float(abc.eps(t)), settings.population,
+                                 evaluator.evaluations - before, time.perf_counter() - started)
+            with np.errstate(invalid="ignore"):  # pyABC subtracts an infinite epsilon at t=0
+                stop = abc.check_terminate(t=t, acceptance_rate=result["acceptance_rate"])
+            if stop:
+                return
+            t += 1
+    finally:
+        abc.history.done()
+        abc.sampler.stop()
 
 
-def quadratic_features(units: np.ndarray) -> np.ndarray:
-    """1, every u_i, and every product u_i u_j (i <= j): a full quadratic."""
-    units = np.atleast_2d(units)
-    d = units.shape[1]
-    columns = [np.ones(len(units)), *units.T]
-    columns += [units[:, i] * units[:, j] for i, j in combinations_with_replacement(range(d), 2)]
-    return np.column_stack(columns)
+def generation_line(done: GenerationDone, population: int) -> str:
+    rate = done.particles / max(done.evaluations, 1)
+    return (f"generation {done.generation}: epsilon {done.epsilon:.3f}, {done.particles} "
+            f"particles from {done.evaluations} evaluations (acceptance {rate:.0%}), "
+            f"{done.seconds:.0f} s")
 
 
-def fit_surface(units: np.ndarray, scores: np.ndarray, ridge: float = RIDGE) -> np.ndarray:
-    """Ridge least squares of the scores on the quadratic features (intercept not shrunk)."""
-    x = quadratic_features(units)
-    penalty = ridge * np.eye(x.shape[1])
-    penalty[0, 0] = 0.0
-    return np.linalg.solve(x.T @ x + penalty, x.T @ scores)
+# --- tables from pyABC's History ---------------------------------------------------------------
 
 
-def surface_maximum(coef: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """The best local maximum of the fitted surface within the unit cube, from several starts."""
-    def negative(u: np.ndarray) -> float:
-        return -float((quadratic_features(u) @ coef)[0])
-
-    found = [optimize.minimize(negative, s, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(s))
-             for s in starts]
-    return min(found, key=lambda r: r.fun).x
+def particles_table(history: Any, names: list[str]) -> pd.DataFrame:
+    """Every generation's particles: ``generation, particle, weight, distance, <parameters>``,
+    particles in the order pyABC accepted them, weights normalised within each generation."""
+    frames = [generation_particles(history, t, names) for t in range(history.max_t + 1)]
+    return pd.concat(frames, ignore_index=True)
 
 
-def candidate(units: np.ndarray, scores: np.ndarray, starts: int = 5) -> np.ndarray:
-    """The response surface's maximum, started from the best evaluated points."""
-    coef = fit_surface(units, scores)
-    best = units[np.argsort(scores)[::-1][:starts]]
-    return surface_maximum(coef, np.vstack([best, np.full(units.shape[1], 0.5)]))
+def generation_particles(history: Any, t: int, names: list[str]) -> pd.DataFrame:
+    raw = history.get_population_extended(m=0, t=t, tidy=False)
+    per = raw.groupby("particle_id", sort=True)[["w", "distance"]].first()
+    values = (raw.drop_duplicates(["particle_id", "par_name"])
+              .pivot(index="particle_id", columns="par_name", values="par_val").sort_index())
+    frame = pd.DataFrame({"generation": t, "particle": np.arange(len(per)),
+                          "weight": (per["w"] / per["w"].sum()).to_numpy(),
+                          "distance": per["distance"].to_numpy()})
+    for name in names:
+        frame[name] = values[name].to_numpy(dtype=float)
+    return frame
 
 
-# --- the check --------------------------------------------------------------------------------
+def generations_table(history: Any) -> pd.DataFrame:
+    """``generation, epsilon, particles, evaluations, acceptance_rate, seconds``."""
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0].sort_values("t")
+    return pd.DataFrame({
+        "generation": pops["t"].to_numpy(dtype=int),
+        "epsilon": pops["epsilon"].to_numpy(dtype=float),
+        "particles": pops["particles"].to_numpy(dtype=int),
+        "evaluations": pops["samples"].to_numpy(dtype=int),
+        "acceptance_rate": (pops["particles"] / pops["samples"]).to_numpy(dtype=float),
+        "seconds": pops["wall_time"].to_numpy(dtype=float),
+    })
 
 
-def subset(ensemble: DyadEnsemble, index: np.ndarray) -> DyadEnsemble:
-    return DyadEnsemble(ensemble.months, ensemble.tension[index], ensemble.goldstein[index],
-                        [ensemble.events[i] for i in index])
+def final_population(particles: pd.DataFrame) -> pd.DataFrame:
+    return particles[particles["generation"] == particles["generation"].max()]
 
 
-def paired_bootstrap(a: DyadEnsemble, b: DyadEnsemble, reference: Reference,
-                     resamples: int = RESAMPLES, seed: int = CHECK_SEED) -> np.ndarray:
-    """Differences of the in-sample composite (b minus a) over resamples of the run indices;
-    run i of both ensembles shares its seed, so the same indices are drawn for both."""
-    rng = np.random.default_rng(seed)
-    diffs = []
-    for _ in range(resamples):
-        index = rng.integers(0, a.runs, a.runs)
-        diffs.append(in_sample_composite(subset(b, index), reference)
-                     - in_sample_composite(subset(a, index), reference))
-    return np.array(diffs)
+# --- the posterior ----------------------------------------------------------------------------
 
 
-def check(cal: Calibrator, current: dict[str, float], best: dict[str, float], runs: int,
-          seed: int = CHECK_SEED, confidence: float = CONFIDENCE) -> dict[str, Any]:
-    from sim.ensemble import spawn_seeds
+def weighted_interval(values: np.ndarray, weights: np.ndarray,
+                      level: float) -> tuple[float, float]:
+    """The central ``level`` interval of a weighted sample: its (1 - level)/2 and
+    (1 + level)/2 weighted quantiles (pyABC's weighted_quantile)."""
+    from pyabc.weighted_statistics import weighted_quantile
 
-    seeds = spawn_seeds(seed, runs)
-    value_current, ens_current = cal.composite(current, "check", seeds)
-    value_best, ens_best = cal.composite(best, "check", seeds)
-    diffs = paired_bootstrap(ens_current, ens_best, cal.reference, seed=seed)
-    low = float(np.quantile(diffs, 1.0 - confidence))
-    return {"runs": runs, "seed": seed, "current": value_current, "candidate": value_best,
-            "gain": value_best - value_current, "gain_lower_bound": low,
-            "confidence": confidence, "resamples": len(diffs), "improves": low > 0.0}
+    w = np.asarray(weights, dtype=float) / np.sum(weights)
+    points = np.asarray(values, dtype=float)
+    return (float(weighted_quantile(points, w, alpha=(1.0 - level) / 2.0)),
+            float(weighted_quantile(points, w, alpha=(1.0 + level) / 2.0)))
 
 
-def surface_skill(units: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Leave-one-out prediction error of the response surface beside the scores' spread: a
-    surface no better than the spread has learnt nothing beyond the runs' noise."""
-    mask = np.ones(len(scores), dtype=bool)
-    errors = []
-    for i in range(len(scores)):
-        mask[i] = False
-        coef = fit_surface(units[mask], scores[mask])
-        errors.append(float((quadratic_features(units[i]) @ coef)[0]) - scores[i])
-        mask[i] = True
-    return {"loo_rmse": float(np.sqrt(np.mean(np.square(errors)))),
-            "score_sd": float(np.std(scores))}
+def is_identified(interval_share: float, threshold: float) -> bool:
+    """A parameter is identified unless its posterior interval still covers more than
+    ``threshold`` of its prior range: the record must have narrowed what was assumed."""
+    return interval_share <= threshold
 
 
-# --- the command ------------------------------------------------------------------------------
+def posterior_table(final: pd.DataFrame, priors: dict[str, Prior],
+                    settings: AbcSettings) -> pd.DataFrame:
+    """One row per parameter: prior bounds, posterior mean and interval, the interval's width
+    as a share of the prior's, and whether the parameter is identified."""
+    weights = final["weight"].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    rows = []
+    for name, prior in priors.items():
+        values = final[name].to_numpy(dtype=float)
+        low, high = weighted_interval(values, weights, settings.interval)
+        share = (high - low) / prior.width
+        rows.append({"parameter": name, "prior_low": prior.low, "prior_high": prior.high,
+                     "posterior_mean": float(np.sum(values * weights)),
+                     "posterior_low": low, "posterior_high": high, "interval_share": share,
+                     "identified": is_identified(share, settings.identified_share)})
+    return pd.DataFrame(rows)
 
 
-def current_values(scenario: Path) -> dict[str, float]:
-    from sim.scenario import load_scenario
-
-    params = load_scenario(scenario).scenario.parameters
-    return {p: float(getattr(params, p)) for p in PARAMETERS}
+# --- posterior predictive check -----------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> int:
-    """The ``--calibrate`` branch of ``sim history``."""
-    from sim.commands.arguments import parse_overrides
-    from sim.ensemble import default_workers, make_backend, spawn_seeds
-    from sim.errors import fail
-    from sim.shipped import HISTORY_SCENARIO, shipped_scenario
-
-    for name in ("points", "calibration_runs", "check_runs"):
-        if getattr(args, name) < 2:
-            raise fail(f"--{name.replace('_', '-')}", "expected at least 2")
-    if not 0.5 < args.confidence < 1.0:
-        raise fail("--confidence", "expected a number between 0.5 and 1")
-    scenario = shipped_scenario(HISTORY_SCENARIO)
-    reference = load_reference()
-    overrides = {**parse_overrides(args.overrides), "meta.end": reference.windows[IN_SAMPLE][1]}
-    out = args.out or Path("runs") / "history-calibration"
-    out.mkdir(parents=True, exist_ok=True)
-    workers = args.workers or default_workers()
-    started = time.perf_counter()
-    with make_backend(workers) as backend:
-        cal = Calibrator(scenario, reference, spawn_seeds(CALIBRATION_SEED, args.calibration_runs),
-                         backend, overrides, progress=not args.quiet)
-        current = current_values(scenario)
-        units, scores = search(cal, current, args.points)
-        best = to_values(candidate(units, scores))
-        checked = check(cal, current, best, args.check_runs, args.check_seed, args.confidence)
-    elapsed = time.perf_counter() - started
-    write_log(out / "calibration.csv", cal.log)
-    summary = summarise(args, current, best, checked, cal.log, elapsed, workers)
-    summary["surface"] = surface_skill(units, scores)
-    (out / "calibration.json").write_text(json.dumps(summary, indent=2) + "\n",
-                                          encoding="utf-8")
-    report(summary, out)
-    return 0
+def draw_particles(final: pd.DataFrame, names: list[str], draws: int,
+                   seed: int) -> list[dict[str, float]]:
+    """``draws`` parameter sets drawn (with replacement) from the final weighted population."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DRAW_STREAM,)))
+    weights = final["weight"].to_numpy(dtype=float)
+    picked = rng.choice(len(final), size=draws, replace=True, p=weights / weights.sum())
+    rows = final.iloc[picked]
+    return [{p: float(row[p]) for p in names} for _, row in rows.iterrows()]
 
 
-def write_log(path: Path, log: list[Evaluation]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["evaluation", "stage", *PARAMETERS, "in_sample_composite", "seconds"])
-        for k, e in enumerate(log):
-            writer.writerow([k, e.stage, *(f"{e.values[p]:.6g}" for p in PARAMETERS),
-                             f"{e.composite:.6g}", f"{e.seconds:.1f}"])
+def score_columns(scores: list[Score]) -> dict[str, float]:
+    """Every score of every window as ``<window>: <name>`` -> value."""
+    return {f"{s.window}: {s.name}": s.value for s in scores}
 
 
-def summarise(args: argparse.Namespace, current: dict[str, float], best: dict[str, float],
-              checked: dict[str, Any], log: list[Evaluation], elapsed: float,
-              workers: int) -> dict[str, Any]:
-    searched = sum(1 for e in log if e.stage != "check")
-    return {
-        "method": "Latin hypercube search (common random numbers), quadratic response surface "
-                  "maximised by L-BFGS-B, paired-bootstrap check on fresh seeds",
-        "objective": f"{COMPOSITE}, {IN_SAMPLE}",
-        "ranges": {p: list(r) for p, r in PARAMETERS.items()},
-        "budget": {"points": args.points, "calibration_runs": args.calibration_runs,
-                   "check_runs": args.check_runs, "evaluations": len(log),
-                   "runs": searched * args.calibration_runs + 2 * args.check_runs,
-                   "workers": workers, "seconds": round(elapsed, 1)},
-        "current": current,
-        "candidate": best,
-        "check": checked,
-    }
+def predictive_table(simulator: Simulator, draws: list[dict[str, float]],
+                     baseline: dict[str, float],
+                     progress: Callable[[str], None] | None = None) -> pd.DataFrame:
+    """One row per draw (``source`` posterior) and one for the baseline (the scenario's
+    values): the parameters, then every score of every window of a full-length ensemble."""
+    rows = []
+    for k, values in enumerate(draws):
+        scores = simulator.scores(values, (PREDICTIVE_STREAM, k))
+        rows.append({"draw": k, "source": POSTERIOR, **values, **score_columns(scores)})
+        if progress is not None:
+            progress(f"predictive draw {k + 1}/{len(draws)}")
+    scores = simulator.scores(baseline, (BASELINE_STREAM, 0))
+    rows.append({"draw": len(draws), "source": BASELINE, **baseline, **score_columns(scores)})
+    return pd.DataFrame(rows)
 
 
-def report(summary: dict[str, Any], out: Path) -> None:
-    budget, check = summary["budget"], summary["check"]
-    print(f"calibration: {budget['evaluations']} parameter sets, {budget['runs']} runs, "
-          f"{budget['seconds']:.0f} s on {budget['workers']} workers")
-    print(f"in-sample composite on {check['runs']} fresh runs: current {check['current']:.3f}, "
-          f"candidate {check['candidate']:.3f} (gain {check['gain']:+.3f}; "
-          f"{check['confidence']:.0%} lower bound {check['gain_lower_bound']:+.3f})")
-    skill = summary.get("surface")
-    if skill:
-        print(f"response surface: leave-one-out error {skill['loo_rmse']:.3f} against a spread "
-              f"of {skill['score_sd']:.3f} among the searched sets")
-    print(f"{'parameter':<26}{'current':>10}{'candidate':>11}")
-    for p in PARAMETERS:
-        print(f"{p:<26}{summary['current'][p]:>10.4g}{summary['candidate'][p]:>11.4g}")
-    if check["improves"]:
-        print("\nthe candidate beats the current values; for scenarios/base.yaml `parameters:`:")
-        for line in yaml_lines(summary["candidate"]):
-            print(line)
-    else:
-        print("\nthe candidate does not reliably beat the current values: keep them")
-    print(f"\nlog: {out / 'calibration.csv'}, {out / 'calibration.json'}")
+def composite_column(window: str) -> str:
+    return f"{window}: {COMPOSITE}"
 
 
-def yaml_lines(values: dict[str, float]) -> list[str]:
-    return [f"  {p}: {{value: {v:.3g}, source: {SOURCE}}}" for p, v in values.items()]
+def predictive_summary(predictive: pd.DataFrame, windows: list[str],
+                       level: float) -> dict[str, dict[str, float]]:
+    """Per window: the median and central ``level`` range of the composite over the posterior
+    draws, and the baseline's composite."""
+    draws = predictive[predictive["source"] == POSTERIOR]
+    base = predictive[predictive["source"] == BASELINE]
+    out = {}
+    for window in windows:
+        column = composite_column(window)
+        if column not in predictive:
+            continue
+        values = draws[column].to_numpy(dtype=float)
+        lo, hi = np.nanquantile(values, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+        out[window] = {"median": float(np.nanmedian(values)), "low": float(lo),
+                       "high": float(hi), "baseline": float(base[column].iloc[0])}
+    return out
+
+
+def stderr_progress(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

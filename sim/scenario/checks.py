@@ -23,6 +23,8 @@ IDLE_TAG = "idle"
 NOT_QUANTITIES = {"seed", "quad_class"}
 CITATION_RE = re.compile(r"^(?P<id>[a-z0-9][a-z0-9\-]*)(#P(?P<para>\d+))?$")
 SOURCES_ENV = "SIM_SOURCES_DIR"
+# a value fitted by `sim history --calibrate` cites its calibration folder (docs/validation.md)
+CALIBRATION_PREFIX = "calibration "
 PARAGRAPH_RE = re.compile(r"^\[P(\d+)\]", re.MULTILINE)
 
 
@@ -368,16 +370,26 @@ def _check_provenance(r: Reporter, path: tuple, mapping: dict, bib: Bibliography
         r.add((*path, "assumption"), "an assumption needs its reason in a few words")
     source = mapping.get("source")
     if isinstance(source, str):
-        for citation in (c.strip() for c in source.split(";")):
+        for citation in citations(source):
             message = citation_problem(citation, bib)
             if message:
                 r.add((*path, "source"), message)
 
 
+def citations(source: str) -> list[str]:
+    """The citations of a ``source:`` (separated by ``;``). A calibration's provenance
+    (``calibration <folder> (...)``, as ``sim history --calibrate`` prints it) is one citation,
+    whatever punctuation its explanation has."""
+    text = source.strip()
+    if text.startswith(CALIBRATION_PREFIX):
+        return [text]
+    return [c.strip() for c in text.split(";")]
+
+
 def citation_problem(citation: str, bib: Bibliography) -> str | None:
     """None if the citation names a known source (and an existing paragraph where the text is
     at hand); otherwise what is wrong with it."""
-    if citation.startswith("calibration "):
+    if citation.startswith(CALIBRATION_PREFIX):
         return None
     match = CITATION_RE.match(citation)
     if not match:
