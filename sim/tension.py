@@ -46,7 +46,7 @@ class Impact(NamedTuple):
     coercive: bool = False  # a sanction, seizure or other coercive measure (is_coercive)
 
 
-def monthly_impulses(n: int, impacts: list[Impact], verbal_weight: float = 1.0
+def monthly_impulses(n: int, impacts: list[Impact], verbal_weight: float
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Hostile and cooperative impulses per dyad (symmetric) and the Goldstein sum per dyad;
     a verbal act's impulse (QuadClass 1 and 3) is ``verbal_weight`` of its Goldstein value."""
@@ -65,7 +65,7 @@ def monthly_impulses(n: int, impacts: list[Impact], verbal_weight: float = 1.0
 
 
 def update_relations(world: World, impacts: list[Impact], gain_t: float, gain_c: float,
-                     relaxation: float, cross_effect: float, verbal_weight: float = 1.0
+                     relaxation: float, cross_effect: float, verbal_weight: float
                      ) -> np.ndarray:
     """Apply a month's events to tension and cooperation; return the dyadic Goldstein sums.
 

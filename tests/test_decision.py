@@ -219,3 +219,58 @@ def test_a_decisions_options_behave_as_a_list(history):
     assert decision.options.index(options[-1]) == len(options) - 1
     assert options[0] in decision.options and decision.options == options
     assert decision.option == options[decision.chosen]
+
+
+def test_a_coercive_blow_calls_for_a_proportionate_material_answer(history):
+    """Export controls received open an account: a hostile material act toward the coercer is
+    worth the square of what it closes (an answer of the blow's size most), words nothing more
+    than before, and an answered blow calls for nothing (sim.decision.material_answer)."""
+    from sim.tension import Impact, update_memories
+
+    model = fresh_model(history)
+    w, p = model.world, model.params
+
+    def reciprocity(action: str) -> float:
+        model.snapshot()
+        return components(model, "KOR", action, "JPN")["reciprocity"]
+
+    calm = {a: reciprocity(a) for a in ("remove_from_white_list", "terminate_gsomia", "criticise")}
+    controls = Impact(w.index["JPN"], (w.index["KOR"],), -5.0, 4, coercive=True)
+    update_memories(w, [controls], p.memory, p.security_cooperation_threat, p.coercion_memory)
+    gain = {a: reciprocity(a) - calm[a] for a in calm}
+    r = model.agent_by_id["KOR"].reciprocity
+    # the general term: r * g * received (-0.5); the account: coercion_reciprocity * r * 0.5**2
+    expected = p.weight_reciprocity * (r * -0.5 * -0.5 + p.coercion_reciprocity * r * 0.25)
+    assert gain["remove_from_white_list"] == pytest.approx(expected, rel=1e-9)
+    assert gain["remove_from_white_list"] > gain["terminate_gsomia"]  # -5 answers -5 best
+    assert gain["criticise"] < gain["terminate_gsomia"]  # a word closes no account
+    answer = Impact(w.index["KOR"], (w.index["JPN"],), -5.0, 4)
+    update_memories(w, [answer], p.memory, p.security_cooperation_threat, p.coercion_memory)
+    model.snapshot()
+    assert model.world.received_coercion[w.index["KOR"], w.index["JPN"]] < 0
+    from sim.decision import material_answer
+
+    assert not material_answer(model).any()  # the account is closed
+
+
+def test_a_court_ruling_is_a_weaker_trigger_than_a_seizure(history):
+    """A ruling is a word (verbal conflict); a seizure of assets a coercive measure: only the
+    seizure opens the account that calls for coercion in answer."""
+    from sim.decision import material_answer
+    from sim.tension import Impact, is_coercive, update_memories
+
+    assert is_coercive("1711") and is_coercive("172") and is_coercive("163")
+    assert not is_coercive("116") and not is_coercive("161") and not is_coercive("150")
+    model = fresh_model(history)
+    w, p = model.world, model.params
+    ruling = Impact(w.index["KOR"], (w.index["JPN"],), -2.0, 3, chosen=False,
+                    coercive=is_coercive("116"))
+    update_memories(w, [ruling], p.memory, p.security_cooperation_threat, p.coercion_memory)
+    model.snapshot()
+    assert not material_answer(model).any()
+    seizure = Impact(w.index["KOR"], (w.index["JPN"],), -9.2, 4, chosen=False,
+                     coercive=is_coercive("1711"))
+    update_memories(w, [seizure], p.memory, p.security_cooperation_threat, p.coercion_memory)
+    model.snapshot()
+    row = model.candidate_row("JPN", Option("impose_export_controls", ("KOR",)))
+    assert material_answer(model)[row] > 0

@@ -84,3 +84,16 @@ def test_the_fast_bargaining_round_moves_positions_exactly_as_the_kernel():
                                   risk=risk).position
         fast = bargaining_positions(c, x, s, mistrust, RoundConstants.of(risk))
         assert np.array_equal(np.asarray(kernel).reshape(n, dims), fast), case
+
+
+def test_a_mediator_narrows_the_gap_between_the_two_it_mediates(history):
+    model = model_at(history)
+    idx = model.negotiation_issue_idx
+    kor, jpn = model.agent_by_id["KOR"], model.agent_by_id["JPN"]
+    gap = np.abs(kor.negotiating[idx] - jpn.negotiating[idx])
+    negotiation.mediate(model, ["KOR", "JPN"])
+    after = np.abs(kor.negotiating[idx] - jpn.negotiating[idx])
+    np.testing.assert_allclose(after, (1 - model.params.mediation_convergence) * gap)
+    usa = model.agent_by_id["USA"].negotiating.copy()
+    negotiation.mediate(model, ["KOR", "JPN"])
+    np.testing.assert_array_equal(model.agent_by_id["USA"].negotiating, usa)

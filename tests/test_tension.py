@@ -20,7 +20,7 @@ def test_hostile_events_raise_tension_and_lower_cooperation(history):
     w = build_world(history)
     i, j = pair(w)
     t0, c0 = w.tension[i, j], w.cooperation[i, j]
-    g = update_relations(w, [Impact(i, (j,), -5.0, 4)], GAIN_T, GAIN_C, RELAX, 0.5)
+    g = update_relations(w, [Impact(i, (j,), -5.0, 4)], GAIN_T, GAIN_C, RELAX, 0.5, 1.0)
     assert w.tension[i, j] > t0 and w.cooperation[i, j] < c0
     assert w.tension[i, j] == w.tension[j, i]
     assert g[i, j] == g[j, i] == -5.0
@@ -30,7 +30,7 @@ def test_cooperative_events_lower_tension(history):
     w = build_world(history)
     i, j = pair(w)
     t0 = w.tension[i, j]
-    update_relations(w, [Impact(i, (j,), 8.0, 1)], GAIN_T, GAIN_C, RELAX, 0.5)
+    update_relations(w, [Impact(i, (j,), 8.0, 1)], GAIN_T, GAIN_C, RELAX, 0.5, 1.0)
     assert w.tension[i, j] < t0
 
 
@@ -39,7 +39,7 @@ def test_without_events_tension_relaxes_toward_a_floor_above_zero(history):
     i, j = pair(w)
     w.tension[i, j] = w.tension[j, i] = 0.95
     for _ in range(400):
-        update_relations(w, [], GAIN_T, GAIN_C, RELAX, 0.5)
+        update_relations(w, [], GAIN_T, GAIN_C, RELAX, 0.5, 1.0)
     floor_t, _ = relation_floors(w)
     assert abs(w.tension[i, j] - floor_t[i, j]) < 1e-3
     assert floor_t[i, j] >= w.base_tension[i, j] > 0  # the grievance never drops to zero
@@ -63,7 +63,7 @@ def test_tension_and_cooperation_stay_in_bounds(history, events):
     w = build_world(history)
     impacts = [Impact(a, (b,), g, q) for a, b, g, q in events if a != b]
     for _ in range(3):
-        update_relations(w, impacts, 1.0, 1.0, RELAX, 0.5)
+        update_relations(w, impacts, 1.0, 1.0, RELAX, 0.5, 1.0)
         update_memories(w, impacts, 0.8, 0.25, 0.9)
     for m in (w.tension, w.cooperation):
         assert np.all((m >= 0) & (m <= 1)) and not np.isnan(m).any()
@@ -96,3 +96,24 @@ def test_threat_grows_with_adversaries_provocations_and_alliances(history):
     w2 = build_world(history)
     update_memories(w2, [Impact(usa, (kor,), 7.4, 2, security_cooperation=True)], 0.8, 0.25, 0.9)
     assert w2.threat[prk] > 0  # one side's alliance drill is the other's threat
+
+
+def test_a_word_moves_tension_less_than_a_deed_of_the_same_value(history):
+    """Statements are cheap talk, deeds costly signals (Fearon 1997): with verbal_weight below
+    one a threat raises tension less than a sanction of the same Goldstein value."""
+    said, done = build_world(history), build_world(history)
+    i, j = pair(said)
+    update_relations(said, [Impact(i, (j,), -5.0, 3)], GAIN_T, GAIN_C, RELAX, 0.5, 0.5)
+    update_relations(done, [Impact(i, (j,), -5.0, 4)], GAIN_T, GAIN_C, RELAX, 0.5, 0.5)
+    start = build_world(history).tension[i, j]
+    assert start < said.tension[i, j] < done.tension[i, j]
+
+
+def test_only_coercive_blows_open_the_account_and_only_hostile_deeds_answer_it(history):
+    w = build_world(history)
+    i, j = pair(w)
+    update_memories(w, [Impact(i, (j,), -5.0, 4, coercive=True),
+                        Impact(i, (j,), -4.0, 4), Impact(j, (i,), 7.0, 2)], 0.8, 0.25, 0.9)
+    assert w.received_coercion[j, i] == -0.5  # the sanction, not the other material blow
+    assert w.given_coercion[i, j] == -0.9  # both hostile deeds answer
+    assert w.given_coercion[j, i] == 0.0  # goodwill does not reopen an account

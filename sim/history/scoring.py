@@ -7,7 +7,9 @@ rather than month-exact numbers:
 - **turning points** (MODEL.md section 7, fact 6): the share of runs in which the dyad's tension
   rises after the ruling, peaks in the recorded half-year, and falls after the thaw;
 - **endogenous event kinds**: the share of runs in which each kind happens, and the median
-  absolute and signed error of its month against the record's, over the runs where it happens;
+  absolute and signed error of its month against the record's, over the runs where it happens,
+  and the share of all runs in which it first happens within three months of the record's month
+  (reported, not part of the composite, which already counts the share and the timing);
 - **shape**: Spearman's rank correlation between the ensemble-mean and the record's quarterly
   Goldstein sums of the dyad (Spearman 1904; ``scipy.stats.spearmanr``), and the Brier score
   (Brier 1950) of each kind by half-year, the forecast probability being the share of runs with
@@ -33,6 +35,7 @@ from sim.months import first_month_of_half, half_year, months_between, quarter, 
 
 NAN = math.nan
 TIMING_CAP = 12  # months: a kind a year or more off the record counts as wholly mistimed
+ON_TIME = 3  # months either side of the record's month that count as "on time"
 COMPOSITE = "composite (0-1, higher is better)"
 SPEARMAN = "Goldstein by quarter: Spearman rho"
 
@@ -229,10 +232,14 @@ def kind_scores(ensemble: DyadEnsemble, ref: Reference) -> list[Score]:
         happens = share([float(m is not None) for m in months])
         errors = timing_errors(months, recorded)
         mae = median_abs_error(errors)
+        on_time = share([float(m is not None and abs(months_between(recorded, m)) <= ON_TIME)
+                         for m in months])
         scores += [
             Score(f"{kid}: share of runs (record: {recorded})", window, happens, happens),
             Score(f"{kid}: timing error, median |months|", window, mae, timing_goodness(mae)),
             Score(f"{kid}: timing bias, median months (- early)", window, median_error(errors)),
+            Score(f"{kid}: within {ON_TIME} months of the record (share of runs)", window,
+                  on_time),
         ]
     return scores
 
