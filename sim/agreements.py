@@ -20,7 +20,8 @@ abandoning it worth more than keeping it to the government in office:
   Rittberger 1997 on the robustness of regimes that carry domestic consent).
 
 Abandonment pulls the status quo ``collapse_reversion`` of the way toward the withdrawing
-government's ideal and removes the ties the deal created and the victims' settled claims.
+government's ideal (on the scenario's ``claims_issues``, once the victims have taken the money,
+only the refusing share of that: claims paid and accepted are not reopened) and removes the ties the deal created and the victims' settled claims.
 Each month every agreement in force records the chance that some signatory abandons it that
 month (from the signatories' logit probabilities), for the classroom and the debrief.
 """
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.decision import month_options
+from sim.decision import month_options, reversion_shares
 
 if TYPE_CHECKING:
     from sim.model import DisputeModel
@@ -49,6 +50,7 @@ class Agreement:
     victims_included: bool
     refusal: float
     opposition: float
+    claims_settled: bool = False  # the victims took its money (their claims on it are closed)
     ended: str | None = None
     end_reason: str = ""
     label: str = ""
@@ -126,6 +128,7 @@ def _victims_answer(model: DisputeModel, agreement: Agreement) -> None:
     model.log_action(group.actor_id, model.action_by_tag[tag], states,
                      note=f"{agreement.refusal:.0%} of victims refuse {agreement.id}")
     if not refuses:  # accepting the money settles their claims against every signatory
+        agreement.claims_settled = True
         model.world.ties.update(settled_claims(model, agreement.signatories))
 
 
@@ -168,18 +171,20 @@ def record_risks(model: DisputeModel) -> None:
 
 def withdraw(model: DisputeModel, actor: str, target: str, reason: str = "") -> list[Agreement]:
     """``actor`` abandons every agreement in force that binds it and ``target``: the status quo
-    reverts part of the way toward its ideal, the deal's created ties and the victims' settled
-    claims go. Returns the agreements ended (none if another signatory was quicker)."""
+    reverts part of the way toward its ideal (:func:`sim.decision.reversion_shares`), the
+    deal's created ties and the victims' settled claims go. Returns the agreements ended (none
+    if another signatory was quicker)."""
     ended = [a for a in model.agreements.in_force()
              if actor in a.signatories and target in a.signatories]
     w = model.world
     idx = model.negotiation_issue_idx
     agent = model.agent_by_id[actor]
+    shares = reversion_shares(model, np.array([agent.index]))[0]
     for agreement in ended:
         agreement.ended = model.month
         agreement.end_reason = f"abandoned by {actor}" + (f" ({reason})" if reason else "")
         sq = w.status_quo
-        sq[idx] += model.params.collapse_reversion * (agent.ideal[idx] - sq[idx])
+        sq[idx] += shares * (agent.ideal[idx] - sq[idx])
         for name in model.stage.negotiation.creates_ties:
             w.ties.discard(w.tie(name, agreement.signatories[0], agreement.signatories[1]))
         unsettle_claims(model, agreement.signatories)

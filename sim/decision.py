@@ -390,10 +390,31 @@ def reversion_gains(model: DisputeModel, actors: np.ndarray) -> np.ndarray:
     sq = model.world.status_quo[idx]
     ideal = model.ideals[actors][:, idx]
     salience = model.saliences[actors][:, idx]
-    after = sq + model.params.collapse_reversion * (ideal - sq)
+    after = sq + reversion_shares(model, actors) * (ideal - sq)
     preferences = np.stack([ideal, np.where(model.traits.has_opinion[actors][:, None],
                                             model.traits.public[actors][:, idx], ideal)])
     return (salience * ((sq - preferences) ** 2 - (after - preferences) ** 2)).sum(axis=2)
+
+
+def reversion_shares(model: DisputeModel, actors: np.ndarray) -> np.ndarray:
+    """``(actors, negotiated issues)``: how far abandoning the deals in force would move each
+    issue toward the actor's ideal. ``collapse_reversion`` in general; on the claims issues of
+    a deal whose money the victims accepted, only the share of victims who refused it, since
+    claims paid and accepted cannot be reopened by the government (usip-2023-mend-ties#P16:
+    the plaintiffs who refused keep suing; #P30: closure for the victims is what makes a
+    settlement last). This is how a victim-inclusive deal, refused by few, becomes harder to
+    undo: through what the victims did, not a protection factor."""
+    shares = np.full((len(actors), len(model.negotiation_issue_idx)),
+                     model.params.collapse_reversion)
+    claims = model.claims_issue_mask
+    if not claims.any():
+        return shares
+    for agreement in model.agreements.in_force():
+        if not agreement.claims_settled:
+            continue
+        bound = np.isin(actors, [model.agent_by_id[a].index for a in agreement.signatories])
+        shares[np.ix_(bound, claims)] *= agreement.refusal
+    return shares
 
 
 def with_concessions(model: DisputeModel, position: np.ndarray, freshness: np.ndarray,

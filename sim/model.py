@@ -82,6 +82,7 @@ class DisputeModel(mesa.Model):
         self.negotiation_issues = list(s.negotiation.issues)
         self.negotiation_issue_idx = np.array([self.world.issue_index[k]
                                                for k in self.negotiation_issues])
+        self.claims_issue_mask = np.isin(self.negotiation_issues, s.negotiation.claims_issues)
         self.actor_agents = [ActorAgent(self, aid, spec, self.world.issues)
                              for aid, spec in s.actors.items()]
         self.agent_by_id = {a.actor_id: a for a in self.actor_agents}
@@ -286,7 +287,7 @@ class DisputeModel(mesa.Model):
             note = "; ".join(filter(None, [note, f"abandons {', '.join(a.id for a in ended)} "
                                                  f"({reason})"]))
         if prepares(self, self.option_table, self.candidate_row(decision.actor, option)):
-            self.start_preparation(decision, action, targets, note)
+            self.prepare(decision.actor, option.action, targets, note, decision)
             return
         self.log_action(decision.actor, option.action, targets, decision=decision, note=note)
 
@@ -295,19 +296,17 @@ class DisputeModel(mesa.Model):
         i = self.agent_by_id[actor].index
         return self.option_table.start[i] + self.option_table.position[i][option]
 
-    def start_preparation(self, decision: Decision, action, targets: list[str],
-                          note: str) -> None:
-        """The actor decided to impose a measure that must first be prepared: the preparing
-        act is carried out (and logged with the decision's breakdown) and the measure is ready
-        after a lead time drawn from the preparing act's ``lead_months``."""
-        prep_id = action.preparation.act
-        lead = self.catalogue.actions[prep_id].lead_months
-        months = int(self.rng.integers(lead.low, lead.high + 1))
-        self.log_action(decision.actor, prep_id, targets, decision=decision,
-                        note="; ".join(filter(None, [note, f"prepares {decision.option.action} "
+    def prepare(self, actor: str, action_id: str, targets: list[str], note: str = "",
+                decision: Decision | None = None) -> None:
+        """Carry out the act that prepares ``action_id`` and mark when the prepared act is
+        ready (a lead time drawn uniformly from the preparing act's ``lead_months``)."""
+        prep_id = self.catalogue.actions[action_id].preparation.act
+        prep = self.catalogue.actions[prep_id]
+        months = int(self.rng.integers(prep.lead_months.low, prep.lead_months.high + 1))
+        self.log_action(actor, prep_id, targets, decision=decision,
+                        note="; ".join(filter(None, [note, f"prepares {action_id} "
                                                            f"(ready in {months} months)"])))
-        tie = self.world.resolve(self.catalogue.actions[prep_id].effects.add_ties[0],
-                                 decision.actor, targets[0])
+        tie = self.world.resolve(prep.effects.add_ties[0], actor, targets[0])
         self.prepared_ready[tie] = self.month_index + months
 
     def _fade_transient_shifts(self) -> None:

@@ -164,36 +164,87 @@ def negotiation_step(model: DisputeModel) -> None:
         return
     package = _tabled_package(model)
     if package is None:
+        _forget_preparations(model, vetoes)  # the talks lapse when their conditions go
         return
-    terms, included, proposer = package
+    terms, included, proposer, prepared = package
     others = [v for v in vetoes if v != proposer]
+    if not prepared and not _ready(model, proposer, others):
+        return
     model.log_action(proposer, model.action_by_tag["proposal"], others,
                      note=_terms_note(model, terms, included))
     if _accepted_by_all(model, terms, included, proposer) and _ratified(model, terms, included):
         sign(model, terms, included)
+        _forget_preparations(model, vetoes)
     else:
         model.next_proposal_month = model.month_index + model.params.reproposal_delay
 
 
-def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str] | None:
+def _ready(model: DisputeModel, proposer: str, others: list[str]) -> bool:
+    """Whether the package has been prepared. A government-level package is drafted before it
+    is tabled: working-level talks, consultations at home with the victims and the parties,
+    the partner sounded out (Putnam 1988 on the groundwork of the two-level game). When the
+    catalogue's proposal act names a ``preparation``, the first month the conditions for a
+    package hold the proposer opens the talks (the preparing act is logged); the package is
+    tabled, by whichever side proposes, once their lead time has passed; a month in which the
+    conditions no longer hold ends the talks, and they start again from the beginning."""
+    action_id = model.action_by_tag["proposal"]
+    ties = _preparation_ties(model, [proposer, *others])
+    if ties is None:
+        return True
+    started = [model.prepared_ready[t] for t in ties if t in model.world.ties]
+    if not started:
+        model.prepare(proposer, action_id, others, "the conditions for a package hold")
+        return False
+    return model.month_index >= min(started)
+
+
+def _preparation_ties(model: DisputeModel, vetoes: list[str]) -> list[tuple] | None:
+    """The ties that mark a package prepared between any two veto players (None: proposals
+    need no preparation in this catalogue)."""
+    spec = model.catalogue.actions[model.action_by_tag["proposal"]].preparation
+    if spec is None:
+        return None
+    marker = model.catalogue.actions[spec.act].effects.add_ties[0]
+    return [model.world.resolve(marker, a, b) for a in vetoes for b in vetoes if a != b]
+
+
+def _forget_preparations(model: DisputeModel, vetoes: list[str]) -> None:
+    """Talks that led to a signed package, or lapsed, are over: the next are prepared anew."""
+    for tie in _preparation_ties(model, vetoes) or []:
+        model.world.ties.discard(tie)
+
+
+def _tabled_package(model: DisputeModel) -> tuple[np.ndarray, bool, str, bool] | None:
+    """The package tabled this month, if any: terms, whether the victims take part, the
+    proposer, and whether it is already prepared (a human's or the scenario's opening one)."""
     if model.player_package is not None:  # a human player tables a package
         proposer, terms_by_issue, included = model.player_package
         model.player_package = None
         terms = model.world.status_quo[model.negotiation_issue_idx].copy()
         for issue, value in terms_by_issue.items():
             terms[model.negotiation_issues.index(issue)] = value
-        return terms, included, proposer
+        return terms, included, proposer, True
     table = model.stage.negotiation.on_table
     if table is not None and model.month_index == 0:
         idx = model.negotiation_issue_idx
         terms = model.world.status_quo[idx].copy()
         for issue, value in table.terms.items():
             terms[model.negotiation_issues.index(issue)] = value
-        return terms, table.victims_included, table.proposer
-    if veto_distance(model) > model.params.proposal_distance * (1.0 - veto_tension(model)):
-        return None
+        return terms, table.victims_included, table.proposer, True
+    close = veto_distance(model) <= model.params.proposal_distance * (1.0 - veto_tension(model))
     terms, included = choose_package(model)
-    return terms, included, choose_proposer(model, terms, included)
+    if not (close or in_win_sets(model, terms, included)):
+        return None
+    return terms, included, choose_proposer(model, terms, included), False
+
+
+def in_win_sets(model: DisputeModel, terms: np.ndarray, included: bool) -> bool:
+    """Whether every veto player would gain from accepting the package rather than keeping
+    the status quo (its position, home audience and ally's pressure): the package lies in the
+    intersection of their win-sets, so talks toward it are worth opening even if the
+    negotiators' positions are still some way apart (Putnam 1988; Tsebelis 2002)."""
+    return all(acceptance_components(model, a, terms, included).sum() > 0.0
+               for a in model.veto_agents)
 
 
 def _accepted_by_all(model: DisputeModel, terms, included: bool, proposer: str) -> bool:

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from sim import agreements
 from sim.columns import COMPONENTS
-from sim.decision import Option, feasible_options, reversion_gains, utility_components
+from sim.decision import (Option, feasible_options, reversion_gains, reversion_shares,
+                          utility_components)
 from sim.model import DisputeModel, simulate
 
 WITHDRAW = "withdraw_from_agreement"
@@ -114,3 +115,28 @@ def test_each_month_a_deal_in_force_records_the_chance_it_is_abandoned(history_s
         model.months.index(deal.ended) + 1)
     assert len(deal.risk_history) == months_in_force
     assert deal.risk_history[0] > 0.5  # Moon's government abandons it at once, most likely
+
+
+def test_claims_the_victims_settled_are_reopened_only_for_those_who_refused(history):
+    """Abandoning a deal whose money the victims took moves the claims issues only by the
+    refusing share of the usual reversion: a deal refused by few is worth little to undo."""
+    model = fresh(history)
+    p = model.params
+    actors = np.array([model.agent_by_id[a].index for a in ("KOR", "JPN", "USA")])
+    deal = next(a for a in model.agreements.in_force() if a.id == "deal_2015")
+    claims = model.claims_issue_mask
+    assert claims.any()
+    before = reversion_shares(model, actors)
+    np.testing.assert_array_equal(before, p.collapse_reversion)
+    gains_before = reversion_gains(model, actors[:1])
+    deal.claims_settled, deal.refusal = True, 0.2
+    after = reversion_shares(model, actors)
+    np.testing.assert_allclose(after[:2][:, claims], p.collapse_reversion * 0.2)
+    np.testing.assert_array_equal(after[:2][:, ~claims], p.collapse_reversion)
+    np.testing.assert_array_equal(after[2], p.collapse_reversion)  # not a signatory
+    assert (reversion_gains(model, actors[:1]) < gains_before).all()
+    sq = model.world.status_quo[model.negotiation_issue_idx].copy()
+    ideal = model.agent_by_id["KOR"].ideal[model.negotiation_issue_idx]
+    agreements.withdraw(model, "KOR", "JPN")
+    np.testing.assert_allclose(model.world.status_quo[model.negotiation_issue_idx],
+                               sq + after[0] * (ideal - sq))

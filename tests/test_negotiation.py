@@ -97,3 +97,30 @@ def test_a_mediator_narrows_the_gap_between_the_two_it_mediates(history):
     usa = model.agent_by_id["USA"].negotiating.copy()
     negotiation.mediate(model, ["KOR", "JPN"])
     np.testing.assert_array_equal(model.agent_by_id["USA"].negotiating, usa)
+
+
+def test_a_package_is_prepared_before_it_is_tabled():
+    """When the conditions for a package first hold, the proposer opens working-level talks
+    (the preparing act) and tables the package only once their lead time has passed."""
+    scenario = load_scenario("tests/scenarios/stage_close.yaml", {"meta.end": "2034-12"})
+    model = simulate(scenario, 5)
+    acts = [(row[0], row[1], row[3]) for row in model.rows_events]
+    prepared = [(m, a) for m, a, act in acts if act == "prepare_settlement"]
+    proposed = [(m, a) for m, a, act in acts if act == "propose_settlement"]
+    assert prepared and proposed
+    lead = model.catalogue.actions["prepare_settlement"].lead_months
+    first_prepared, proposer = prepared[0]
+    first_proposed = proposed[0][0]
+    months = model.months.index(first_proposed) - model.months.index(first_prepared)
+    assert lead.low <= months
+    assert len(prepared) == 1 and proposer in {"JPN", "KOR"}  # one round of talks for both
+
+
+def test_a_signed_package_uses_up_its_preparation():
+    scenario = load_scenario("tests/scenarios/stage_close.yaml", {"meta.end": "2034-12"})
+    for seed in range(4):
+        model = simulate(scenario, seed)
+        if any(a.signed >= model.months[0] for a in model.agreements.all):
+            assert not any(t[0] == "settlement_prepared" for t in model.world.ties)
+            return
+    raise AssertionError("no deal in four runs of the close stage")

@@ -236,6 +236,8 @@ def _check_negotiation(r, s, cat, actors, issues, states, groups) -> None:
     for field in ("restores_ties", "creates_ties"):
         for i, tie in enumerate(getattr(n, field)):
             r.member((*base, field, i), tie, cat.ties, "tie")
+    for i, issue in enumerate(n.claims_issues):
+        r.member((*base, "claims_issues", i), issue, n.issues, "negotiation issue")
     if n.on_table:
         for issue in n.on_table.terms:
             r.member((*base, "on_table", "terms", issue), issue, n.issues, "negotiation issue")

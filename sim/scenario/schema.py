@@ -283,6 +283,10 @@ class Negotiation(Cited):
     creates_ties: list[Id] = Field(
         default=[], description="ties an agreement creates and its collapse removes"
     )
+    claims_issues: list[Id] = Field(
+        default=[], description="negotiated issues on which the victims who accept a deal's "
+        "money settle their claims: abandoning the deal reopens them only for those who refused"
+    )
     on_table: Package | None = None
 
 
