@@ -21,7 +21,9 @@ abandoning it worth more than keeping it to the government in office:
 
 Abandonment pulls the status quo ``collapse_reversion`` of the way toward the withdrawing
 government's ideal (on the scenario's ``claims_issues``, once the victims have taken the money,
-only the refusing share of that: claims paid and accepted are not reopened) and removes the ties the deal created and the victims' settled claims.
+only the refusing share of that: claims paid and accepted are not reopened) and removes the
+ties the deal created and the victims' settled claims.
+
 Each month every agreement in force records the chance that some signatory abandons it that
 month (from the signatories' logit probabilities), for the classroom and the debrief.
 """

@@ -8,7 +8,9 @@ Mesquita 1994; Scholz, Calbert & Smith 2011; KTAB's SMP), a fraction ``bargainin
 kernel round each month, with mistrust equal to dyadic tension (high tension means smaller
 concessions), and an ``position_anchor`` pull back toward each government's own line.
 A package is the capability-and-salience weighted mean of the veto players' negotiating
-positions (and the victims', when they take part). Acceptance is a logit choice on the gain
+positions (and the victims', when they take part). Talks toward it open when the negotiators
+are close or the package lies in every veto player's win-set (Putnam 1988; Tsebelis 2002), and
+it is tabled once the talks' lead time has passed (the catalogue's ``prepare_settlement``). Acceptance is a logit choice on the gain
 over the status quo, the home audience's view of it, and a common ally's pressure.
 """
 

@@ -19,7 +19,6 @@ import numpy as np
 from sim.utility import unit_clip
 from sim.world import World
 
-
 # Coercive measures in CAMEO: embargoes, boycotts and sanctions (163) and the "coerce" family
 # (17: seizures, administrative sanctions such as export controls, arrests...). A coercive blow
 # received opens an account that calls for an answer in kind (decision: reciprocity).

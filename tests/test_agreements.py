@@ -9,8 +9,13 @@ from hypothesis import strategies as st
 
 from sim import agreements
 from sim.columns import COMPONENTS
-from sim.decision import (Option, feasible_options, reversion_gains, reversion_shares,
-                          utility_components)
+from sim.decision import (
+    Option,
+    feasible_options,
+    reversion_gains,
+    reversion_shares,
+    utility_components,
+)
 from sim.model import DisputeModel, simulate
 
 WITHDRAW = "withdraw_from_agreement"
