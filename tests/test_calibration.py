@@ -33,9 +33,10 @@ from sim.scenario.schema import Parameters
 from sim.shipped import HISTORY_SCENARIO, shipped_scenario
 
 SHIPPED = default_calibration_file()
-TINY = {"runs_per_evaluation: 20": "runs_per_evaluation: 2", "population: 100": "population: 8",
-        "generations: 4": "generations: 2", "predictive_draws: 20": "predictive_draws: 2",
-        "  end: null": "  end: 2019-12"}
+TINY = {"runs_per_evaluation: 30": "runs_per_evaluation: 2", "population: 150": "population: 8",
+        "generations: 6": "generations: 2", "predictive_draws: 20": "predictive_draws: 2",
+        "  end: null": "  end: 2019-12",
+        "min_effective_particles: 50": "min_effective_particles: 2"}
 OUTPUTS = ("manifest.json", "particles.csv", "generations.csv", "posterior.csv",
            "predictive.csv", "abc.db", "figures/pair_plot.png", "figures/predictive.png")
 
@@ -81,9 +82,10 @@ def test_the_shipped_file_names_real_valued_scenario_parameters(reference):
      "parameters.election_window", "whole-number parameter"),
     ({"relaxation: {low: 0.02, high: 0.12": "relaxation: {low: 0.02, high: 1.5"},
      "parameters.relaxation.high", "not a value the scenario accepts for relaxation"),
-    ({"attention_cost: {low: 0.05, high: 0.5": "attention_cost: {low: 0.5, high: 0.05"},
+    ({"attention_cost: {low: 0.05, high: 0.4": "attention_cost: {low: 0.4, high: 0.05"},
      "parameters.attention_cost", "expected low < high"),
-    ({"  population: 100": "  population: 1"}, "abc.population", "greater than or equal to 2"),
+    ({"  population: 150": "  population: 1"}, "abc.population", "greater than or equal to 2"),
+    ({"  kernel_scale: 2.0": "  kernel_scale: 0"}, "abc.kernel_scale", "greater than 0"),
     ({"  seed: 19650622\n": "  sed: 19650622\n"}, "abc.sed",
      "unknown key (did you mean 'seed'?)"),
     ({"  window: in sample": "  window: insample"}, "abc.window",
@@ -211,15 +213,36 @@ def test_weighted_intervals_on_known_samples():
     assert low >= 50 and high == pytest.approx(97.0, abs=0.5)
 
 
-@pytest.mark.parametrize(("share", "identified"), [(0.1, True), (0.8, True), (0.81, False),
-                                                   (1.0, False)])
-def test_a_parameter_is_not_identified_when_its_interval_covers_most_of_the_prior(share,
-                                                                                  identified):
-    assert calibrate.is_identified(share, 0.8) is identified
-
-
 def abc_settings(**changes) -> AbcSettings:
     return load_calibration().abc.model_copy(update=changes)
+
+
+@pytest.mark.parametrize(("share", "effective", "identified"), [
+    (0.1, 200, True), (0.8, 200, True), (0.81, 200, False), (1.0, 200, False),
+    (0.1, 49.9, False), (0.1, 50, True)])
+def test_a_parameter_is_identified_by_a_narrow_interval_of_enough_particles(share, effective,
+                                                                             identified):
+    settings = abc_settings(identified_share=0.8, min_effective_particles=50)
+    assert calibrate.is_identified(share, effective, settings) is identified
+
+
+def test_effective_particles_count_equally_weighted_particles():
+    assert calibrate.effective_particles(np.ones(40)) == pytest.approx(40.0)
+    assert calibrate.effective_particles(np.array([3.0, 1.0, 0.0])) == pytest.approx(1.6)
+    assert calibrate.effective_particles(np.array([1.0] + [0.0] * 99)) == pytest.approx(1.0)
+
+
+def test_a_degenerate_population_identifies_nothing():
+    """A few heavy particles make narrow intervals: flagged, not reported as identified."""
+    rng = np.random.default_rng(4)
+    weights = np.full(200, 1e-6)
+    weights[:2] = 1.0
+    final = pd.DataFrame({"generation": 5, "weight": weights / weights.sum(),
+                          "x": rng.uniform(0.0, 1.0, 200)})
+    table = calibrate.posterior_table(final, {"x": Prior(low=0, high=1, why="range")},
+                                      abc_settings(min_effective_particles=50))
+    assert table["effective_particles"].iloc[0] < 3
+    assert table["interval_share"].iloc[0] < 0.8 and not table["identified"].iloc[0]
 
 
 def test_the_posterior_table_flags_a_spread_out_parameter():
@@ -287,8 +310,11 @@ def test_a_calibration_writes_a_complete_folder(calibrated, tiny):
     for name, prior in settings.parameters.items():
         assert particles[name].between(prior.low, prior.high).all(), name
     generations = pd.read_csv(out / "generations.csv")
-    assert list(generations.columns) == ["generation", "epsilon", "particles", "evaluations",
+    assert list(generations.columns) == ["generation", "epsilon", "particles",
+                                         "effective_particles", "evaluations",
                                          "acceptance_rate", "seconds"]
+    assert generations["effective_particles"].iloc[0] == pytest.approx(8.0)  # the prior sample
+    assert (generations["effective_particles"] <= 8.0 + 1e-9).all()
     assert generations["epsilon"].iloc[0] == np.inf  # generation 0: the prior, accepted whole
     # a later generation accepts only particles within its tolerance
     later = particles[particles["generation"] == 1]
@@ -311,14 +337,14 @@ def test_the_manifest_records_software_files_settings_and_budget(calibrated, tin
     generations = pd.read_csv(out / "generations.csv")
     budget = manifest["budget"]
     assert budget["evaluations"] == generations["evaluations"].sum()
-    assert budget["runs"] == (budget["evaluations"] + 2 + 1) * 2
+    assert budget["runs"] == (budget["evaluations"] + 2 * 2) * 2
     assert budget["workers"] == 1 and budget["seconds"] > 0
 
 
 def test_the_predictive_check_scores_both_windows_beside_a_baseline(calibrated, reference):
     out, _ = calibrated
     predictive = pd.read_csv(out / "predictive.csv")
-    assert list(predictive["source"]) == [calibrate.POSTERIOR] * 2 + [calibrate.BASELINE]
+    assert list(predictive["source"]) == [calibrate.POSTERIOR] * 2 + [calibrate.BASELINE] * 2
     for window in reference.windows:  # full-length runs: held-out scores too
         assert predictive[calibrate.composite_column(window)].between(0, 1).all()
     base = load_scenario(Path(json.loads((out / "manifest.json").read_text())["scenario"]

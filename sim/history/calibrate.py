@@ -14,19 +14,23 @@ Method (docs/validation.md, "Calibration"):
   score_ensemble` that have a goodness, each in [0, 1]. The **observed data** is the record
   itself: every goodness equal to 1 (a perfect replay). The **distance** is the Euclidean
   distance of the goodness vector from that vector of ones (:func:`distance`).
-- **ABC-SMC** (Toni et al. 2009, J. R. Soc. Interface 6:187; with the importance weights of
-  Beaumont et al. 2009, Biometrika 96:983, and the adaptive tolerances of Del Moral, Doucet &
-  Jasra 2012, Stat. Comput. 22:1009) as implemented by pyABC (Klinger, Rickert & Hasenauer 2018,
-  Bioinformatics 34:3591): generation 0 is a sample of the prior, accepted whole; each later
-  generation perturbs particles of the previous one (a multivariate normal kernel fitted to
-  it), accepts those within a tolerance equal to the ``epsilon_quantile`` weighted quantile of
-  the previous distances, and weights them by prior over proposal density. It stops after
-  ``generations``, when the tolerance falls below ``minimum_epsilon`` or when a generation's
-  acceptance rate would fall below ``min_acceptance_rate``.
+- **ABC-SMC** (Toni et al. 2009, J. R. Soc. Interface 6:187; with the importance weights and
+  the perturbation kernel of Beaumont et al. 2009, Biometrika 96:983, and the adaptive
+  tolerances of Del Moral, Doucet & Jasra 2012, Stat. Comput. 22:1009) as implemented by pyABC
+  (Klinger, Rickert & Hasenauer 2018, Bioinformatics 34:3591): generation 0 is a sample of the
+  prior, accepted whole; each later generation perturbs particles of the previous one (a
+  multivariate normal with ``kernel_scale`` times its weighted covariance), accepts those
+  within a tolerance equal to the ``epsilon_quantile`` weighted quantile of the previous
+  distances, and weights them by prior over proposal density. It stops after ``generations``,
+  when the tolerance falls below ``minimum_epsilon`` or when a generation's acceptance rate
+  would fall below ``min_acceptance_rate``. Each generation's effective number of particles
+  (Kish's ``1 / sum(w**2)``) is reported: a posterior carried by a few particles identifies
+  nothing, whatever the width of its intervals (:func:`posterior_table`).
 - **Posterior predictive check**: ``predictive_draws`` particles drawn from the final weighted
   population, each run as a fresh full-length ensemble and scored in every window (in sample: a
-  posterior predictive check; out of sample: scores never used in fitting), beside the
-  scenario's current values as a baseline.
+  posterior predictive check; out of sample: scores never used in fitting), beside as many
+  fresh ensembles of the scenario's current values (the baseline), so that the two are compared
+  with the same noise.
 
 **Determinism.** The same seed and settings repeat a calibration exactly (identical particles,
 weights and distances). Every evaluation's run seeds come from numpy's ``SeedSequence`` of the
@@ -196,13 +200,25 @@ def prior_distribution(priors: dict[str, Prior]) -> Any:
                                  for p, prior in priors.items()})
 
 
+def whole_covariance(effective_particles: float, dimension: int) -> float:
+    """A bandwidth factor of one: the perturbation kernel's covariance is the population's
+    weighted covariance times ``kernel_scale`` alone (pyABC's bandwidth selector signature)."""
+    return 1.0
+
+
 def make_abc(evaluator: Evaluator, priors: dict[str, Prior], settings: AbcSettings) -> Any:
     pyabc = require_pyabc()
     from pyabc.sampler import SingleCoreSampler
 
+    # the perturbation kernel of Beaumont et al. (2009): a normal with ``kernel_scale`` (2)
+    # times the previous population's weighted covariance. pyABC's default (a Silverman
+    # bandwidth) is several times narrower; with a noisy model it lets a particle accepted by
+    # luck in a sparse region take most of the weight (a degenerate population)
+    kernel = pyabc.MultivariateNormalTransition(scaling=settings.kernel_scale,
+                                                bandwidth_selector=whole_covariance)
     return pyabc.ABCSMC(
         evaluator, prior_distribution(priors), distance_function=distance,
-        population_size=settings.population,
+        population_size=settings.population, transitions=kernel,
         eps=pyabc.QuantileEpsilon(initial_epsilon=math.inf, alpha=settings.epsilon_quantile),
         # one process, one fixed order of evaluations (the runs of each still use the backend);
         # check_max_eval makes the minimum acceptance rate a hard limit within a generation
@@ -214,8 +230,17 @@ class GenerationDone:
     generation: int
     epsilon: float
     particles: int
+    effective: float
     evaluations: int
     seconds: float
+
+
+def effective_particles(weights: np.ndarray) -> float:
+    """Kish's effective sample size of a weighted population, ``1 / sum(w**2)`` for weights
+    normalised to one: the number of equally weighted particles it is worth."""
+    w = np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w * w))
 
 
 def fit(evaluator: Evaluator, priors: dict[str, Prior], settings: AbcSettings, db: Path,
@@ -249,8 +274,10 @@ def generations(abc: Any, settings: AbcSettings, evaluator: Evaluator
             result = abc.run_generation(t=t)
             if not result["successful"]:
                 return
+            _, weights = abc.history.get_distribution(m=0, t=t)
             yield GenerationDone(t, float(abc.eps(t)), settings.population,
-                                 evaluator.evaluations - before, time.perf_counter() - started)
+                                 effective_particles(weights), evaluator.evaluations - before,
+                                 time.perf_counter() - started)
             with np.errstate(invalid="ignore"):  # pyABC subtracts an infinite epsilon at t=0
                 stop = abc.check_terminate(t=t, acceptance_rate=result["acceptance_rate"])
             if stop:
@@ -264,8 +291,8 @@ def generations(abc: Any, settings: AbcSettings, evaluator: Evaluator
 def generation_line(done: GenerationDone, population: int) -> str:
     rate = done.particles / max(done.evaluations, 1)
     return (f"generation {done.generation}: epsilon {done.epsilon:.3f}, {done.particles} "
-            f"particles from {done.evaluations} evaluations (acceptance {rate:.0%}), "
-            f"{done.seconds:.0f} s")
+            f"particles (worth {done.effective:.0f} equally weighted) from {done.evaluations} "
+            f"evaluations (acceptance {rate:.0%}), {done.seconds:.0f} s")
 
 
 # --- tables from pyABC's History ---------------------------------------------------------------
@@ -291,14 +318,18 @@ def generation_particles(history: Any, t: int, names: list[str]) -> pd.DataFrame
     return frame
 
 
-def generations_table(history: Any) -> pd.DataFrame:
-    """``generation, epsilon, particles, evaluations, acceptance_rate, seconds``."""
+def generations_table(history: Any, particles: pd.DataFrame) -> pd.DataFrame:
+    """``generation, epsilon, particles, effective_particles, evaluations, acceptance_rate,
+    seconds``."""
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0].sort_values("t")
+    effective = particles.groupby("generation")["weight"].apply(
+        lambda w: effective_particles(w.to_numpy()))
     return pd.DataFrame({
         "generation": pops["t"].to_numpy(dtype=int),
         "epsilon": pops["epsilon"].to_numpy(dtype=float),
         "particles": pops["particles"].to_numpy(dtype=int),
+        "effective_particles": effective.reindex(pops["t"].to_numpy(dtype=int)).to_numpy(),
         "evaluations": pops["samples"].to_numpy(dtype=int),
         "acceptance_rate": (pops["particles"] / pops["samples"]).to_numpy(dtype=float),
         "seconds": pops["wall_time"].to_numpy(dtype=float),
@@ -324,18 +355,23 @@ def weighted_interval(values: np.ndarray, weights: np.ndarray,
             float(weighted_quantile(points, w, alpha=(1.0 + level) / 2.0)))
 
 
-def is_identified(interval_share: float, threshold: float) -> bool:
-    """A parameter is identified unless its posterior interval still covers more than
-    ``threshold`` of its prior range: the record must have narrowed what was assumed."""
-    return interval_share <= threshold
+def is_identified(interval_share: float, effective: float, settings: AbcSettings) -> bool:
+    """A parameter is identified when its posterior interval covers at most
+    ``identified_share`` of its prior range (the record narrowed what was assumed) and the
+    posterior rests on at least ``min_effective_particles`` effective particles (a narrow
+    interval of a few heavy particles is the weights' degeneracy, not information)."""
+    return (interval_share <= settings.identified_share
+            and effective >= settings.min_effective_particles)
 
 
 def posterior_table(final: pd.DataFrame, priors: dict[str, Prior],
                     settings: AbcSettings) -> pd.DataFrame:
     """One row per parameter: prior bounds, posterior mean and interval, the interval's width
-    as a share of the prior's, and whether the parameter is identified."""
+    as a share of the prior's, the final population's effective particles, and whether the
+    parameter is identified."""
     weights = final["weight"].to_numpy(dtype=float)
     weights = weights / weights.sum()
+    effective = effective_particles(weights)
     rows = []
     for name, prior in priors.items():
         values = final[name].to_numpy(dtype=float)
@@ -344,7 +380,8 @@ def posterior_table(final: pd.DataFrame, priors: dict[str, Prior],
         rows.append({"parameter": name, "prior_low": prior.low, "prior_high": prior.high,
                      "posterior_mean": float(np.sum(values * weights)),
                      "posterior_low": low, "posterior_high": high, "interval_share": share,
-                     "identified": is_identified(share, settings.identified_share)})
+                     "effective_particles": effective,
+                     "identified": is_identified(share, effective, settings)})
     return pd.DataFrame(rows)
 
 
@@ -369,16 +406,20 @@ def score_columns(scores: list[Score]) -> dict[str, float]:
 def predictive_table(simulator: Simulator, draws: list[dict[str, float]],
                      baseline: dict[str, float],
                      progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """One row per draw (``source`` posterior) and one for the baseline (the scenario's
-    values): the parameters, then every score of every window of a full-length ensemble."""
+    """One row per posterior draw (``source`` posterior) and as many for the baseline (the
+    scenario's values, fresh seeds each): the parameters, then every score of every window of
+    a full-length ensemble."""
     rows = []
     for k, values in enumerate(draws):
         scores = simulator.scores(values, (PREDICTIVE_STREAM, k))
         rows.append({"draw": k, "source": POSTERIOR, **values, **score_columns(scores)})
         if progress is not None:
             progress(f"predictive draw {k + 1}/{len(draws)}")
-    scores = simulator.scores(baseline, (BASELINE_STREAM, 0))
-    rows.append({"draw": len(draws), "source": BASELINE, **baseline, **score_columns(scores)})
+    for k in range(len(draws)):
+        scores = simulator.scores(baseline, (BASELINE_STREAM, k))
+        rows.append({"draw": k, "source": BASELINE, **baseline, **score_columns(scores)})
+    if progress is not None:
+        progress(f"baseline: {len(draws)} ensembles")
     return pd.DataFrame(rows)
 
 
@@ -389,18 +430,22 @@ def composite_column(window: str) -> str:
 def predictive_summary(predictive: pd.DataFrame, windows: list[str],
                        level: float) -> dict[str, dict[str, float]]:
     """Per window: the median and central ``level`` range of the composite over the posterior
-    draws, and the baseline's composite."""
+    draws and over the baseline's ensembles."""
     draws = predictive[predictive["source"] == POSTERIOR]
     base = predictive[predictive["source"] == BASELINE]
+    quantiles = [(1.0 - level) / 2.0, (1.0 + level) / 2.0]
     out = {}
     for window in windows:
         column = composite_column(window)
         if column not in predictive:
             continue
         values = draws[column].to_numpy(dtype=float)
-        lo, hi = np.nanquantile(values, [(1.0 - level) / 2.0, (1.0 + level) / 2.0])
+        reference = base[column].to_numpy(dtype=float)
+        lo, hi = np.nanquantile(values, quantiles)
+        base_lo, base_hi = np.nanquantile(reference, quantiles)
         out[window] = {"median": float(np.nanmedian(values)), "low": float(lo),
-                       "high": float(hi), "baseline": float(base[column].iloc[0])}
+                       "high": float(hi), "baseline": float(np.nanmedian(reference)),
+                       "baseline_low": float(base_lo), "baseline_high": float(base_hi)}
     return out
 
 

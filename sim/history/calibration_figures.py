@@ -158,38 +158,43 @@ def predictive_figure(predictive: pd.DataFrame, windows: dict[str, tuple[str, st
                       manifest: Mapping[str, Any]) -> Figure:
     shown = [w for w in windows if w in summary]
     draws = predictive[predictive["source"] == POSTERIOR]
+    base = predictive[predictive["source"] == BASELINE]
     with style.slide_style():
         fig = style.new_figure(7.0 * max(1, len(shown)), 6.0)
         axes = np.atleast_1d(fig.subplots(1, max(1, len(shown)), sharey=True, squeeze=False)[0])
         for k, (ax, window) in enumerate(zip(axes, shown, strict=False)):
-            values = draws[composite_column(window)].to_numpy(dtype=float)
-            draw_composites(ax, values, summary[window], level)
+            column = composite_column(window)
+            draw_composites(ax, draws[column].to_numpy(dtype=float),
+                            base[column].to_numpy(dtype=float), summary[window], level)
             lo, hi = windows[window]
             role = ("fitted: posterior predictive check" if k == 0
                     else "held out: never used in fitting")
             ax.set_title(f"{window}, {lo} to {hi}\n({role})", loc="left")
             ax.set_xlabel("composite goodness (0-1, higher is better)")
-        axes[0].set_ylabel("predictive draws")
+        axes[0].set_ylabel("ensembles")
         axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower left", ncols=4,
                    frameon=False)
         fig.suptitle(f"Posterior predictive check: the composite of {len(draws)} parameter "
-                     "sets drawn from the posterior,\neach a fresh ensemble, against the "
-                     "scenario's current values", fontweight="bold")
+                     "sets drawn from the posterior,\neach a fresh ensemble, against as many "
+                     "ensembles of the scenario's current values", fontweight="bold")
         style.add_provenance(fig, manifest)
     return fig
 
 
-def draw_composites(ax: Axes, values: np.ndarray, summary: Mapping[str, float],
-                    level: float) -> None:
+def draw_composites(ax: Axes, values: np.ndarray, baseline: np.ndarray,
+                    summary: Mapping[str, float], level: float) -> None:
     finite = values[np.isfinite(values)]
-    lo = min(np.min(finite, initial=1.0), summary["baseline"])
-    hi = max(np.max(finite, initial=0.0), summary["baseline"])
+    reference = baseline[np.isfinite(baseline)]
+    both = np.concatenate([finite, reference])
+    lo, hi = np.min(both, initial=1.0), np.max(both, initial=0.0)
     pad = max(0.02, 0.1 * (hi - lo))
     bins = np.linspace(max(0.0, lo - pad), min(1.0, hi + pad), HISTOGRAM_BINS + 1)
     ax.axvspan(summary["low"], summary["high"], color=INTERVAL_COLOUR, alpha=0.25, lw=0,
-               label=f"{level:.0%} of draws")
-    ax.hist(finite, bins=bins, color=POSTERIOR_COLOUR, alpha=0.85, label="posterior draws")
+               label=f"{level:.0%} of posterior draws")
+    ax.hist(reference, bins=bins, color=BASELINE_COLOUR, alpha=0.45,
+            label=f"{BASELINE}: current values")
+    ax.hist(finite, bins=bins, color=POSTERIOR_COLOUR, alpha=0.7, label="posterior draws")
     ax.axvline(summary["median"], color="#000000", lw=1.8, label="median of draws")
     ax.axvline(summary["baseline"], color=BASELINE_COLOUR, lw=2.4, ls="--",
-               label=f"{BASELINE}: current values")
+               label="median of baseline")

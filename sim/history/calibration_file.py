@@ -9,8 +9,8 @@ Two parts, both data:
   :class:`sim.scenario.schema.Parameters` may be listed, and both bounds must be values the
   scenario accepts for it.
 - ``abc``: the ABC-SMC settings (window fitted, runs per evaluation, population, generations,
-  stopping rules, master seed, predictive draws, the posterior interval and the identifiability
-  threshold), explained by the file's comments.
+  stopping rules, the perturbation kernel's scale, master seed, predictive draws, the posterior
+  interval and the identifiability thresholds), explained by the file's comments.
 
 A bad file is reported as ``file:line: field: expected`` in one :class:`sim.errors.InputError`
 (exit code 2), never a traceback.
@@ -63,8 +63,10 @@ class AbcSettings(Strict):
     min_acceptance_rate: Real = Field(ge=0.0, lt=1.0)
     seed: Seed
     predictive_draws: Whole = Field(ge=1, le=100_000)
+    kernel_scale: Real = Field(gt=0.0, le=100.0)
     interval: Real = Field(gt=0.0, lt=1.0)
     identified_share: Real = Field(gt=0.0, le=1.0)
+    min_effective_particles: Real = Field(ge=1.0)
 
 
 class CalibrationFile(Strict):

@@ -146,13 +146,13 @@ def calibrate_into(folder: Path, scenario: Path, reference: Reference,
         baseline = simulator.current_values(names)
         predictive = calibrate.predictive_table(simulator, draws, baseline, say)
     done = time.perf_counter()
-    runs = (evaluator.evaluations + len(draws) + 1) * abc.runs_per_evaluation
-    budget = {"evaluations": evaluator.evaluations, "predictive_ensembles": len(draws) + 1,
+    runs = (evaluator.evaluations + 2 * len(draws)) * abc.runs_per_evaluation
+    budget = {"evaluations": evaluator.evaluations, "predictive_ensembles": 2 * len(draws),
               "runs_per_evaluation": abc.runs_per_evaluation, "runs": runs,
               "seconds": round(done - started, 1), "fit_seconds": round(fitted - started, 1),
               "predictive_seconds": round(done - fitted, 1), "workers": backend.workers,
               "runs_per_second": round(runs / max(done - started, 1e-9), 1)}
-    return Outcome(particles, calibrate.generations_table(history),
+    return Outcome(particles, calibrate.generations_table(history, particles),
                    calibrate.posterior_table(final, settings.parameters, abc), predictive,
                    calibrate.predictive_summary(predictive, list(reference.windows),
                                                 abc.interval), baseline, budget)
@@ -262,11 +262,12 @@ def workers(count: int) -> str:
 
 
 def generations_text(generations: pd.DataFrame) -> str:
-    lines = [f"{'generation':>10}{'epsilon':>10}{'particles':>11}{'evaluations':>13}"
-             f"{'acceptance':>12}{'seconds':>9}"]
+    lines = [f"{'generation':>10}{'epsilon':>10}{'particles':>11}{'effective':>11}"
+             f"{'evaluations':>13}{'acceptance':>12}{'seconds':>9}"]
     for g in generations.itertuples(index=False):
         lines.append(f"{g.generation:>10}{g.epsilon:>10.3f}{g.particles:>11}"
-                     f"{g.evaluations:>13}{g.acceptance_rate:>12.0%}{g.seconds:>9.0f}")
+                     f"{g.effective_particles:>11.0f}{g.evaluations:>13}"
+                     f"{g.acceptance_rate:>12.0%}{g.seconds:>9.0f}")
     return "\n".join(lines)
 
 
@@ -284,6 +285,12 @@ def posterior_text(posterior: pd.DataFrame, abc: AbcSettings) -> str:
 
 
 def identification_text(posterior: pd.DataFrame, abc: AbcSettings) -> str:
+    effective = float(posterior["effective_particles"].iloc[0])
+    if effective < abc.min_effective_particles:
+        return (f"nothing is identified: the final population is worth {effective:.0f} "
+                f"equally weighted particles, fewer than min_effective_particles "
+                f"({abc.min_effective_particles:.0f}); its intervals reflect a few heavy "
+                "particles, not the record")
     loose = list(posterior.loc[~posterior["identified"].astype(bool), "parameter"])
     rule = (f"(the {abc.interval:.0%} interval still covers more than "
             f"{abc.identified_share:.0%} of the prior range)")
@@ -294,14 +301,16 @@ def identification_text(posterior: pd.DataFrame, abc: AbcSettings) -> str:
 
 def predictive_text(summary: dict[str, dict[str, float]], abc: AbcSettings,
                     reference: Reference) -> str:
+    span = f"{abc.interval:.0%} range"
     lines = [f"posterior predictive composite ({abc.predictive_draws} draws of "
-             f"{abc.runs_per_evaluation} full-length runs each):",
-             f"{'window':<16}{'median':>8}{f'{abc.interval:.0%} range':>15}{'baseline':>10}"]
+             f"{abc.runs_per_evaluation} full-length runs each) against the baseline (as many "
+             "ensembles of the scenario's current values):",
+             f"{'window':<16}{'median':>8}{span:>15}{'baseline':>10}{span:>15}"]
     for window, s in summary.items():
         lo, hi = reference.windows[window]
         lines.append(f"{window:<16}{s['median']:>8.3f}{s['low']:>9.3f}-{s['high']:.3f}"
-                     f"{s['baseline']:>10.3f}   ({lo} to {hi})")
-    lines.append("baseline: the scenario's current values, one ensemble of the same size")
+                     f"{s['baseline']:>10.3f}{s['baseline_low']:>9.3f}-{s['baseline_high']:.3f}"
+                     f"   ({lo} to {hi})")
     return "\n".join(lines)
 
 
