@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.decision import month_options, reversion_shares
+from sim.decision import month_options, prepares, reversion_shares
 
 if TYPE_CHECKING:
     from sim.model import DisputeModel
@@ -154,7 +154,8 @@ def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> 
 
 def record_risks(model: DisputeModel) -> None:
     """Each agreement in force records this month's chance that a signatory abandons it:
-    one minus the product of the signatories' probabilities of not choosing to."""
+    one minus the product of the signatories' probabilities of choosing to (choosing to while
+    the deal is not yet reviewed opens the review instead, and does not end it)."""
     in_force = model.agreements.in_force()
     if not in_force:
         return
@@ -167,6 +168,8 @@ def record_risks(model: DisputeModel) -> None:
             i = model.agent_by_id[actor].index
             a, b = month.bounds[i], month.bounds[i + 1]
             mine = table.collapses[rows[a:b]]
+            for k in np.flatnonzero(mine):
+                mine[k] = not prepares(model, table, int(rows[a + k]))
             keep *= 1.0 - float(month.probabilities[a:b][mine].sum())
         agreement.risk_history.append(1.0 - keep)
 

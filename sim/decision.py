@@ -9,34 +9,40 @@ ask why an actor did what it did (MODEL.md section 5.2):
   a coercive act adds the concession the coercer expects to win (Schelling 1966; George 1991);
 - ``reciprocity``: answering what the target did to the actor in recent months, hostility with
   hostility and goodwill with goodwill, with forgiveness as memory decays (Axelrod 1984;
-  Goldstein & Freeman 1990 on reciprocity in event data); a material blow (sanctions, a
-  seizure: a coercive measure) also opens an account that a material answer of the same size
-  closes: a prompt,
-  proportionate answer in kind (Leng 1993 on reciprocating crisis bargaining; Goldstein &
-  Pevehouse 1997; proportionality of countermeasures, ILC Articles 2001, art. 51);
+  Goldstein & Freeman 1990 on reciprocity in event data), and in kind: words answer words and
+  deeds answer deeds (Leng 1993 on reciprocating crisis bargaining). A coercive blow
+  (sanctions, controls, a seizure) also opens an account that a countermeasure of its size
+  closes: a prompt, proportionate answer (Goldstein & Pevehouse 1997; proportionality of
+  countermeasures, ILC Articles 2001, art. 51; :func:`countermeasure_value`);
 - ``domestic``: the home audience (Putnam 1988; Fearon 1994 on audience costs): hostile acts
-  toward a target the public dislikes are popular, moving the status quo toward the public's
+  toward a target the public dislikes are popular (the more so after the target's coercion
+  has rallied the public against it: Galtung 1967), moving the status quo toward the public's
   ideal is popular, reversing one's own earlier measure costs face; stronger near elections and
   for an unpopular government;
 - ``alliance``: a common ally's pressure against hostility between its allies and for their
   cooperation (Cha 1999, "quasi-alliance"); for the patron itself, the value of mediation;
 - ``threat``: provocations by adversaries raise the value of security cooperation and of shows
   of force, and the cost of quarrels with those who face the same adversary (Cha 1999);
-- ``cost``: the act's material cost plus the attention any act demands, and for a host in the
+- ``cost``: the act's material cost plus the attention any act demands; for a host in the
   months of a summit it hosts, the reputational cost of hostility (hosts stake their standing
-  on the summit's success: Putnam & Bayne 1987);
+  on the summit's success: Putnam & Bayne 1987); and for a government in the months before a
+  vote, the risk of a material escalation going wrong before polling day (democracies are less
+  prone to use force late in the electoral cycle and more early in it: Gaubatz 1991), while
+  words play to the home audience all the more (``domestic``);
 - ``disposition``: a standing inclination set by the scenario or a lever.
 
 The components of every candidate option of every actor are computed at once, as array
 operations over the run's :class:`~sim.options.OptionTable`; an actor's decision keeps the rows
 of its feasible options (its breakdown for explanations is a row of the same arrays).
 
-A measure that must be prepared (``preparation`` in the catalogue) is chosen by the utility of
-imposing it; while it is unprepared, choosing it starts the preparation (:func:`prepares`), and
-while the preparation runs it is not available. Abandoning a deal in force (tag ``collapse``)
-is valued by the reversion it brings: the status quo moves ``collapse_reversion`` of the way
-from the deal's terms toward the actor's ideal point (:func:`reversion_gains`). Every
-behavioural number is a scenario parameter (``scenarios/base.yaml``, docs/model.md).
+A measure that must be prepared (``preparation`` in the catalogue: trade measures, abandoning
+a deal) is chosen by the utility of carrying it out; while it is unprepared, choosing it starts
+the preparation (:func:`prepares`), and while the preparation runs it is not available.
+Abandoning a deal in force (tag ``collapse``) is valued by the reversion it brings, less what
+the reversion would have been worth to the government that signed (:func:`reversion_gains`).
+While settlement talks run, the ties the package will restore are not restored unilaterally
+(:func:`held_for_package`). Every behavioural number is a scenario parameter
+(``scenarios/base.yaml``, docs/model.md).
 """
 
 from __future__ import annotations
@@ -155,8 +161,6 @@ class OptionConstants:
         self.reciprocity = traits.reciprocity[a] * self.g
         self.reciprocity_trait = traits.reciprocity[a]
         self.targets = np.maximum(t.n_targets, 1)
-        self.dislike = (np.where(one, traits.hostility[a, t.t0], 0.0)
-                        + np.where(two, traits.hostility[a, t.t1], 0.0))
         self.approval = p.approval_weight * t.approval
         self.audience = traits.audience[a]
         self.has_opinion = traits.has_opinion[a]
@@ -268,7 +272,20 @@ def standing_conditions(model: DisputeModel, table: OptionTable) -> np.ndarray:
     ok = ties_allow(model, table).copy()
     bound = agreements_in_force(model)[table.actor, table.t0]
     ok &= (table.agreement < 0) | (bound == (table.agreement == 1))
+    held_for_package(model, table, ok)
     return remember_mask(model, key, ok)
+
+
+def held_for_package(model: DisputeModel, table: OptionTable, ok: np.ndarray) -> None:
+    """While settlement talks run between two veto players, neither restores on its own a tie
+    the package will restore (GSOMIA, a white list, controls lifted, a WTO case withdrawn):
+    those concessions are the currency of the package, and nothing is agreed until everything
+    is agreed (Sebenius 1983 on adding issues to a negotiation; Putnam 1988 on side payments
+    kept for the final bargain)."""
+    ties = model.world.ties
+    for k, talks in table.reserved.items():
+        if ok[k] and (talks[0] in ties or talks[1] in ties):
+            ok[k] = False
 
 
 def ties_key(model: DisputeModel) -> tuple[frozenset, frozenset]:
@@ -331,16 +348,20 @@ def option_components(model: DisputeModel) -> np.ndarray:
     preferences = np.where(model.traits.public_mask, model.traits.public_pair, ideal)
     gains = slot_gain(preferences.reshape(2, -1).take(k.rows_flat, axis=1), salience_s,
                       before, shift)
-    if len(t.collapse_rows):
+    if len(t.collapse_rows) and model.agreements.in_force():  # else abandoning is infeasible
         gains[:, t.collapse_rows] += reversion_gains(model, t.actor[t.collapse_rows])
     position = with_concessions(model, gains[0], freshness, ideal, salience)
 
     # reciprocity: what the actor received from its targets minus what it already answered,
-    # and for a hostile material act the material account it closes
-    balance_matrix = w.received - w.given
-    balance = (np.where(k.one, balance_matrix.take(k.pair_flat[0]), 0.0)
-               + np.where(k.two, balance_matrix.take(k.pair_flat[1]), 0.0))
-    reciprocity = k.reciprocity * (balance / k.targets) + material_answer(model)
+    # in kind (a deed answers the account of deeds, a word that of words), and for a
+    # countermeasure the account of coercive blows it closes
+    deeds = w.received_deeds - w.given_deeds
+    words = (w.received - w.given) - deeds
+    balance = (np.where(k.one, np.where(t.deed, deeds.take(k.pair_flat[0]),
+                                        words.take(k.pair_flat[0])), 0.0)
+               + np.where(k.two, np.where(t.deed, deeds.take(k.pair_flat[1]),
+                                          words.take(k.pair_flat[1])), 0.0))
+    reciprocity = k.reciprocity * (balance / k.targets) + countermeasure_value(model)
 
     domestic = _domestic(model, gains[1], freshness)
     pressure = np.append(model.pressures, 0.0)  # the last entry: no patron
@@ -350,9 +371,8 @@ def option_components(model: DisputeModel) -> np.ndarray:
         ally_pressure)
     threat = _threat(model, freshness)
     components = k.constant_columns.copy()  # cost and disposition filled in
-    hosting = model.hosting_ahead[:, model.month_index]
-    if hosting.any():
-        restraint = np.where(hosting.take(t.actor), p.hosting_restraint * k.hostility, 0.0)
+    restraint = calendar_restraint(model)
+    if restraint is not None:
         components[:, COMPONENTS.index("cost")] -= p.weight_cost * restraint
     for name, weight, value in (("position", p.weight_position, position),
                                 ("reciprocity", p.weight_reciprocity, reciprocity),
@@ -364,36 +384,85 @@ def option_components(model: DisputeModel) -> np.ndarray:
     return components
 
 
-def material_answer(model: DisputeModel) -> np.ndarray:
-    """The part of a hostile material act's reciprocity that answers coercive blows. With
-    ``b`` the open account of blows (the coercive measures received from the target minus the
-    hostile material acts already chosen toward it, in Goldstein/10) and ``g`` the act's, the answer
+def calendar_restraint(model: DisputeModel) -> np.ndarray | None:
+    """The extra cost of hostility this month (None when nobody is restrained): a government
+    hosting a summit soon pays ``hosting_restraint`` per unit of any act's hostility, one with
+    a vote ahead ``election_restraint`` per unit of a deed's (words are not restrained)."""
+    t, k, p = model.option_table, model.option_constants, model.params
+    hosting = model.hosting_ahead[:, model.month_index]
+    voting = model.elections_ahead[:, model.month_index]
+    if not (hosting.any() or voting.any()):
+        return None
+    rate = (np.where(hosting.take(t.actor), p.hosting_restraint, 0.0)
+            + np.where(voting.take(t.actor) & t.deed, p.election_restraint, 0.0))
+    return rate * k.hostility
+
+
+def countermeasure_value(model: DisputeModel) -> np.ndarray:
+    """The part of a countermeasure's reciprocity that answers coercive blows. With ``b`` the
+    open account of blows (the coercive measures received from the target minus the
+    countermeasures already chosen toward it, in Goldstein/10) and ``g`` the act's, the answer
     is worth the square of the part of the account it closes less the square of any excess,
     ``min(|g|, |b|)**2 - max(|g| - |b|, 0)**2`` where positive: an answer of the blow's size is
     worth most, a smaller one less, one twice as large nothing (a proportionate answer in
-    kind). Words are answered by the general term only."""
+    kind: Leng 1993; the proportionality of countermeasures, ILC Articles 2001, art. 51).
+    Countermeasures are coercive acts and acts the catalogue tags ``countermeasure``; words
+    answer words only (the general term)."""
     t, k, p, w = model.option_table, model.option_constants, model.params, model.world
     account = -(w.received_coercion - w.given_coercion).take(k.pair_flat[0])
     size = k.hostility  # |g| of a hostile act
     closed = np.minimum(size, account)
     excess = np.maximum(size - account, 0.0)
-    value = np.where(t.material_hostile & k.one & (account > 0.0),
+    value = np.where(t.countermeasure & k.one & (account > 0.0),
                      positive_part(closed * closed - excess * excess), 0.0)
     return p.coercion_reciprocity * k.reciprocity_trait * value
 
 
 def reversion_gains(model: DisputeModel, actors: np.ndarray) -> np.ndarray:
-    """``(2, rows)``: the gain, for the actor's ideal point and for its public's, of moving the
-    status quo on the negotiated issues ``collapse_reversion`` of the way toward the actor's
-    ideal (what abandoning the deal in force would bring)."""
+    """``(2, rows)``: what abandoning the deal in force would bring the actor's government and
+    its public. Abandoning moves the status quo on the negotiated issues ``collapse_reversion``
+    of the way toward the government's ideal; the public's row is that move's gain for the
+    public's ideal point. The government's row is its gain less the gain a government with the
+    ideal of the one that signed would have had: the signatory accepted the terms as the best
+    bargain it could strike, so a government of the same mind has nothing to win by undoing
+    them, and one further from them wins by its distance (leaders from a different coalition
+    than the one that made a commitment are the ones who break it: Leeds, Mattes & Vogel
+    2009)."""
     idx = model.negotiation_issue_idx
     sq = model.world.status_quo[idx]
+    shares = reversion_shares(model, actors)
     ideal = model.ideals[actors][:, idx]
     salience = model.saliences[actors][:, idx]
-    after = sq + reversion_shares(model, actors) * (ideal - sq)
-    preferences = np.stack([ideal, np.where(model.traits.has_opinion[actors][:, None],
-                                            model.traits.public[actors][:, idx], ideal)])
-    return (salience * ((sq - preferences) ** 2 - (after - preferences) ** 2)).sum(axis=2)
+    public = np.where(model.traits.has_opinion[actors][:, None],
+                      model.traits.public[actors][:, idx], ideal)
+    signed = signing_ideals(model, actors, ideal)
+    gains = np.stack([reversion_gain(sq, shares, ideal, ideal, salience),
+                      reversion_gain(sq, shares, ideal, public, salience)])
+    gains[0] -= reversion_gain(sq, shares, signed, signed, salience)
+    return gains
+
+
+def reversion_gain(sq: np.ndarray, shares: np.ndarray, toward: np.ndarray,
+                   preferences: np.ndarray, salience: np.ndarray) -> np.ndarray:
+    """``(rows,)``: the salience-weighted gain, for ideal points ``preferences``, of moving the
+    status quo ``shares`` of the way toward ``toward``."""
+    after = sq + shares * (toward - sq)
+    return (salience * ((sq - preferences) ** 2 - (after - preferences) ** 2)).sum(axis=1)
+
+
+def signing_ideals(model: DisputeModel, actors: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """``(rows, negotiated issues)``: for each actor, the ideal point (on the negotiated issues)
+    of the administration that signed the deal in force binding it (its current ideal if
+    none binds it)."""
+    signed = current.copy()
+    in_force = model.agreements.in_force()
+    for row, i in enumerate(actors):
+        actor = model.actor_agents[i].actor_id
+        for agreement in in_force:
+            if actor in agreement.ideals_at_signing:
+                signed[row] = agreement.ideals_at_signing[actor]
+                break
+    return signed
 
 
 def reversion_shares(model: DisputeModel, actors: np.ndarray) -> np.ndarray:
@@ -462,8 +531,11 @@ def _domestic(model: DisputeModel, public_gain: np.ndarray,
               freshness: np.ndarray) -> np.ndarray:
     """The home audience's verdict on an act (zero for actors without a public)."""
     t, k, p, w = model.option_table, model.option_constants, model.params, model.world
-    # the public rewards standing up to a disliked target, less so the third time in a row
-    rally = freshness * k.dislike * k.minus_g
+    # the public rewards standing up to a disliked target, less so the third time in a row;
+    # its dislike is the scenario's animus plus the anger the target's coercion provoked
+    dislike = np.minimum(model.traits.hostility + w.anger, 1.0)
+    rally = freshness * (np.where(k.one, dislike.take(k.pair_flat[0]), 0.0)
+                         + np.where(k.two, dislike.take(k.pair_flat[1]), 0.0)) * k.minus_g
     reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
     value = rally + public_gain + k.approval - reversal
     boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)

@@ -79,7 +79,20 @@ def explain_text(model, month: str, actor: str, top: int = 12) -> str:
         chosen = decision.option
         lines.append(f"  chose: {chosen.action}" + (f" -> {'+'.join(chosen.targets)}"
                                                      if chosen.targets else ""))
+        if not negotiation:
+            lines.extend(preparation_lines(model, month, actor, chosen.action))
     return "\n".join(lines)
+
+
+def preparation_lines(model, month: str, actor: str, action: str) -> list[str]:
+    """When the chosen act had first to be prepared, what was carried out instead."""
+    from sim.columns import EVENT_COLUMNS
+
+    act, target, note = (EVENT_COLUMNS.index(c) for c in ("action", "target", "note"))
+    return [f"  carried out: {row[act]} -> {row[target]} (the chosen act must first be "
+            f"prepared: {row[note]})"
+            for row in model.rows_events
+            if row[0] == month and row[1] == actor and f"prepares {action} " in str(row[note])]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -250,7 +250,8 @@ class DisputeModel(mesa.Model):
                                              p.cooperation_gain, p.relaxation, p.cross_effect,
                                              p.verbal_weight)
         tension.update_memories(self.world, self.impacts, p.memory,
-                                p.security_cooperation_threat, p.coercion_memory)
+                                p.security_cooperation_threat, p.coercion_memory,
+                                p.sanction_rally)
         w = self.world
         w.approval += p.approval_relaxation * (w.approval_base - w.approval)
         self._fade_transient_shifts()
@@ -279,6 +280,9 @@ class DisputeModel(mesa.Model):
             return
         note = "played by a human" if decision.by_human else ""
         targets = list(option.targets)
+        if prepares(self, self.option_table, self.candidate_row(decision.actor, option)):
+            self.prepare(decision.actor, option.action, targets, note, decision)
+            return
         if "collapse" in action.tags:
             reason = f"its largest motive: {largest_motive(decision)}"
             ended = agreements.withdraw(self, decision.actor, targets[0], reason)
@@ -286,9 +290,6 @@ class DisputeModel(mesa.Model):
                 return
             note = "; ".join(filter(None, [note, f"abandons {', '.join(a.id for a in ended)} "
                                                  f"({reason})"]))
-        if prepares(self, self.option_table, self.candidate_row(decision.actor, option)):
-            self.prepare(decision.actor, option.action, targets, note, decision)
-            return
         self.log_action(decision.actor, option.action, targets, decision=decision, note=note)
 
     def candidate_row(self, actor: str, option: Option) -> int:
@@ -347,6 +348,7 @@ class DisputeModel(mesa.Model):
             goldstein=action.goldstein, quad_class=action.quad_class,
             security_cooperation=not SECURITY_TAGS.isdisjoint(action.tags),
             coercive=tension.is_coercive(action.cameo),
+            countermeasure=tension.is_countermeasure(action.cameo, action.tags),
         ))
         if decision is not None:  # rounded when the rows are read (see rows_events)
             parts = decision.components[decision.chosen]

@@ -10,8 +10,10 @@ concessions), and an ``position_anchor`` pull back toward each government's own 
 A package is the capability-and-salience weighted mean of the veto players' negotiating
 positions (and the victims', when they take part). Talks toward it open when the negotiators
 are close or the package lies in every veto player's win-set (Putnam 1988; Tsebelis 2002), and
-it is tabled once the talks' lead time has passed (the catalogue's ``prepare_settlement``). Acceptance is a logit choice on the gain
-over the status quo, the home audience's view of it, and a common ally's pressure.
+it is tabled once the talks' lead time has passed (the catalogue's ``prepare_settlement``);
+while they run, the ties the package restores are held for it (sim.decision.held_for_package).
+Acceptance is a logit choice on the gain over the status quo, the home audience's view of it, a
+common ally's pressure, and trust: what the partner recently did to the government.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sim.agreements import sign, status_quo_with
 from sim.bargaining import bargaining_positions
 from sim.columns import COMPONENTS
 from sim.decision import Decision, Option
+from sim.options import settlement_talks_marker
 from sim.utility import logit_probabilities, spatial_gain
 
 if TYPE_CHECKING:
@@ -112,8 +115,10 @@ def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndar
     for j in others:
         for patron in np.flatnonzero(w.alliance[i] & w.alliance[j]):
             alliance += model.pressures[patron]
-    reciprocity = (agent.reciprocity * float(np.mean(w.received[i, others] - w.given[i, others]))
-                   if others else 0.0)
+    # trust: what the partners recently did to it, goodwill or hostility (not its own balance:
+    # a government that has been the more hostile owes no deal for it; Kydd 2005 on trust built
+    # by the other side's conduct, Keohane 1986 on specific reciprocity)
+    reciprocity = (agent.reciprocity * float(np.mean(w.received[i, others])) if others else 0.0)
     values = dict.fromkeys(COMPONENTS, 0.0)
     values.update(position=p.weight_position * position, domestic=p.weight_domestic * domestic,
                   alliance=p.weight_alliance * p.ally_deal_pressure * alliance,
@@ -203,10 +208,9 @@ def _ready(model: DisputeModel, proposer: str, others: list[str]) -> bool:
 def _preparation_ties(model: DisputeModel, vetoes: list[str]) -> list[tuple] | None:
     """The ties that mark a package prepared between any two veto players (None: proposals
     need no preparation in this catalogue)."""
-    spec = model.catalogue.actions[model.action_by_tag["proposal"]].preparation
-    if spec is None:
+    marker = settlement_talks_marker(model.catalogue)
+    if marker is None:
         return None
-    marker = model.catalogue.actions[spec.act].effects.add_ties[0]
     return [model.world.resolve(marker, a, b) for a in vetoes for b in vetoes if a != b]
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, get_args
 import numpy as np
 
 from sim.scenario.schema import Posture
+from sim.tension import is_countermeasure
 
 if TYPE_CHECKING:
     from sim.agents import ActorAgent
@@ -33,6 +34,15 @@ POSTURES = get_args(Posture)  # a state's mediation postures, in the schema's or
 class Option:
     action: str
     targets: tuple[str, ...] = ()
+
+
+def settlement_talks_marker(catalogue) -> str | None:
+    """The tie reference that marks settlement talks open (the tie the proposal act's
+    preparing act adds), or None when proposals need no preparation in this catalogue."""
+    proposal = next((a for a in catalogue.actions.values() if "proposal" in a.tags), None)
+    if proposal is None or proposal.preparation is None:
+        return None
+    return catalogue.actions[proposal.preparation.act].effects.add_ties[0]
 
 
 # --- candidates ---------------------------------------------------------------------------------
@@ -139,8 +149,12 @@ class OptionTable:
         self.t0, self.t1 = np.array(first, dtype=np.intp), np.array(second, dtype=np.intp)
         self.goldstein = np.array([a.goldstein for a in specs], dtype=float)
         quad_class = np.array([a.quad_class for a in specs], dtype=int)
-        # hostile material acts: what a material blow received calls for (decision: reciprocity)
-        self.material_hostile = (quad_class == 4) & (self.goldstein < 0.0)
+        # countermeasures (sanctions, controls, and acts tagged so): what a coercive blow
+        # received calls for (decision: reciprocity)
+        self.countermeasure = (np.array([is_countermeasure(a.cameo, a.tags) for a in specs])
+                               & (self.goldstein < 0.0))
+        # deeds (material cooperation or conflict) answer deeds, words answer words
+        self.deed = (quad_class == 2) | (quad_class == 4)
         self.cost = np.array([a.cost for a in specs], dtype=float)
         self.approval = np.array([a.effects.approval for a in specs], dtype=float)
         self.pair_tension = np.array([a.effects.pair_tension for a in specs], dtype=float)
@@ -167,6 +181,7 @@ class OptionTable:
                 self.slot_issue[k, s], self.slot_delta[k, s] = w.issue_index[issue], delta
         self._compile_preconditions(model, specs)
         self._compile_preparations(model, specs)
+        self._compile_package_reservations(model, specs)
 
     def _compile_preconditions(self, model: DisputeModel, specs: list[Action]) -> None:
         """Tension thresholds, ties required, forbidden or once held, agreements in force."""
@@ -227,6 +242,31 @@ class OptionTable:
                                 w.tie_hostile[ref.partition(":")[0]])
                                for ref in a.preparation.in_kind_answer_to]
         self.prepared_rows = np.array(sorted(self.prepared_tie), dtype=np.intp)
+
+    def _compile_package_reservations(self, model: DisputeModel, specs: list[Action]) -> None:
+        """The acts between two veto players that would restore, on their own, a tie a
+        settlement package restores (``negotiation.restores_ties``: lifting a hostile one,
+        putting back a cooperative one), with the ties that mark settlement talks open between
+        the two: while the talks run these acts are held for the package."""
+        w, negotiation = model.world, model.stage.negotiation
+        marker = settlement_talks_marker(model.catalogue)
+        vetoes = set(negotiation.veto_players)
+        restored = set(negotiation.restores_ties)
+        self.reserved: dict[int, tuple[tuple, tuple]] = {}
+        if marker is None:
+            return
+        for k, (o, a) in enumerate(zip(self.options, specs, strict=True)):
+            actor = model.actor_agents[self.actor[k]].actor_id
+            if len(o.targets) != 1 or not {actor, o.targets[0]} <= vetoes:
+                continue
+            lifts = any(w.tie_hostile[ref.partition(":")[0]] for ref in a.effects.remove_ties
+                        if ref.partition(":")[0] in restored)
+            restores = any(not w.tie_hostile[ref.partition(":")[0]] for ref in a.effects.add_ties
+                           if ref.partition(":")[0] in restored)
+            if lifts or restores:
+                target = o.targets[0]
+                self.reserved[k] = (w.resolve(marker, actor, target),
+                                    w.resolve(marker, target, actor))
 
     def view(self, actor: int, index: np.ndarray) -> OptionView:
         return OptionView(self.by_actor[actor], index)

@@ -25,11 +25,20 @@ from sim.world import World
 COERCIVE_CAMEO = ("163", "17")
 MATERIAL_CONFLICT = 4  # the QuadClass of material conflict
 VERBAL = (1, 3)  # the QuadClasses of verbal cooperation and verbal conflict
+MATERIAL = (2, 4)  # the QuadClasses of material cooperation and material conflict
+COUNTERMEASURE_TAG = "countermeasure"  # catalogue tag: answers coercive blows besides coercion
 
 
 def is_coercive(cameo: str) -> bool:
     """Whether an event of this CAMEO code is a coercive measure (sanction, seizure...)."""
     return cameo.startswith(COERCIVE_CAMEO)
+
+
+def is_countermeasure(cameo: str, tags: list[str]) -> bool:
+    """Whether an act answers coercive blows: a coercive measure in kind, or an act the
+    catalogue tags ``countermeasure`` (a WTO complaint against a trade measure, a security
+    pact suspended in protest)."""
+    return is_coercive(cameo) or COUNTERMEASURE_TAG in tags
 
 
 class Impact(NamedTuple):
@@ -43,6 +52,7 @@ class Impact(NamedTuple):
     security_cooperation: bool = False
     chosen: bool = True  # an actor's own decision, not a scripted event attributed to it
     coercive: bool = False  # a sanction, seizure or other coercive measure (is_coercive)
+    countermeasure: bool = False  # an answer to coercive blows (coercive, or tagged so)
 
 
 def monthly_impulses(n: int, impacts: list[Impact], verbal_weight: float
@@ -118,41 +128,59 @@ def compute_floors(world: World) -> tuple[np.ndarray, np.ndarray]:
 
 
 def update_memories(world: World, impacts: list[Impact], memory: float,
-                    alliance_threat: float, coercion_memory: float) -> None:
+                    alliance_threat: float, coercion_memory: float,
+                    sanction_rally: float = 0.0) -> None:
     """Decay what each actor remembers receiving, then add this month's acts.
 
-    All are exponentially decayed sums of monthly amounts, so an act is felt in full the month
-    it happens and the memory sets how fast it is forgotten (forgiveness): ``received[i, j]``
-    sums the Goldstein/10 that i received from j as i perceives it (a court ruling counts as its
-    government's act) and ``given[i, j]`` what i itself chose to do to j (reciprocity);
-    ``received_coercion`` sums the coercive measures i received from j (sanctions, controls,
-    seizures: :func:`is_coercive`) and ``given_coercion`` the hostile material acts (QuadClass
-    4) i chose toward j, its answers, both forgotten at ``coercion_memory``: a costly blow is a
-    clearer signal than a word (Fearon 1997) and is answered in kind (Goldstein & Pevehouse
-    1997), and goodwill does not reopen an account of blows;
-    ``threat[i]`` averages material conflict
-    from i's adversaries and security cooperation among those adversaries (one side's alliance
-    is the other's threat); ``alliance_threat`` is how much an adversaries' act of security
-    cooperation weighs against a show of force aimed at oneself.
+    All are exponentially decayed sums of monthly amounts (Goldstein/10), so an act is felt in
+    full the month it happens and the memory sets how fast it is forgotten (forgiveness).
+    Reciprocity answers in kind and degree (Leng 1993; Goldstein & Pevehouse 1997), so the acts
+    are kept in three accounts, each answered only by acts of its own kind:
+
+    - ``received[i, j]`` sums what i received from j as i perceives it (a court ruling counts as
+      its government's act) and ``given[i, j]`` what i itself chose to do to j;
+      ``received_deeds`` and ``given_deeds`` are their material part (QuadClass 2 and 4):
+      words answer words and deeds answer deeds;
+    - ``received_coercion`` sums, besides, the coercive blows i received from j (sanctions,
+      controls, seizures: :func:`is_coercive`) and ``given_coercion`` the countermeasures i
+      chose toward j (coercive acts and acts the catalogue tags ``countermeasure``, such as a
+      WTO complaint), both forgotten at the slower ``coercion_memory``: a costly blow is a
+      clearer signal than a word (Fearon 1997), it calls for a countermeasure of its size, and
+      goodwill does not close it;
+    - ``anger[i, j]`` is what the coercive blows i received from j add to the hostility of i's
+      public toward j: ``sanction_rally`` times their size, forgotten at ``coercion_memory``.
+      Sanctions rally the target's public against the sender rather than against its own
+      government (Galtung 1967; Mueller 1970 on rallies round the flag);
+    - ``threat[i]`` averages material conflict from i's adversaries and security cooperation
+      among those adversaries (one side's alliance is the other's threat); ``alliance_threat``
+      is how much an adversaries' act of security cooperation weighs against a show of force
+      aimed at oneself.
     """
     n = len(world.actors)
     received, given, threat = np.zeros((n, n)), np.zeros((n, n)), np.zeros(n)
+    received_d, given_d = np.zeros((n, n)), np.zeros((n, n))
     received_c, given_c = np.zeros((n, n)), np.zeros((n, n))
     adv = world.adversary
     for ev in impacts:
         if ev.source is None:
             continue
         g = ev.goldstein / 10.0
-        answer = ev.quad_class == MATERIAL_CONFLICT and g < 0.0
+        blow = ev.coercive and g < 0.0
+        answer = ev.countermeasure and g < 0.0
+        deed = ev.quad_class in MATERIAL
         for t in ev.targets:
             received[t, ev.source] += g
-            if ev.coercive and g < 0.0:
+            if deed:
+                received_d[t, ev.source] += g
+            if blow:
                 received_c[t, ev.source] += g
-            if ev.chosen:
+            if ev.chosen:  # any act answers the account of its kind; a countermeasure, blows
                 given[ev.source, t] += g
+                if deed:
+                    given_d[ev.source, t] += g
                 if answer:
                     given_c[ev.source, t] += g
-            if ev.quad_class == 4 and adv[t, ev.source]:
+            if ev.quad_class == MATERIAL_CONFLICT and adv[t, ev.source]:
                 threat[t] += max(-g, 0.0)
         if ev.security_cooperation:
             parties = [ev.source, *ev.targets]
@@ -160,6 +188,9 @@ def update_memories(world: World, impacts: list[Impact], memory: float,
             threat[watchers] += alliance_threat * max(g, 0.0)
     world.received = memory * world.received + received
     world.given = memory * world.given + given
+    world.received_deeds = memory * world.received_deeds + received_d
+    world.given_deeds = memory * world.given_deeds + given_d
     world.threat = memory * world.threat + threat
     world.received_coercion = coercion_memory * world.received_coercion + received_c
     world.given_coercion = coercion_memory * world.given_coercion + given_c
+    world.anger = coercion_memory * world.anger - sanction_rally * received_c

@@ -36,11 +36,18 @@ class World:
     ever_ties: set[Tie] = field(default_factory=set)
     received: np.ndarray | None = None  # received[i, j]: decayed Goldstein/10 i got from j
     given: np.ndarray | None = None  # given[i, j]: decayed Goldstein/10 i chose to do to j
+    # the same for deeds only (material acts, QuadClass 2 and 4): reciprocity answers in kind,
+    # words with words and deeds with deeds (tension.update_memories, decision)
+    received_deeds: np.ndarray | None = None
+    given_deeds: np.ndarray | None = None
     # the account of coercive blows: received (sanctions, seizures) and answered (hostile
     # material acts), remembered at their own rate (tension.update_memories)
     received_coercion: np.ndarray | None = None
     given_coercion: np.ndarray | None = None
     threat: np.ndarray | None = None
+    # anger[i, j]: how much coercive blows from j have added to the hostility of i's public
+    # toward j (a sanction rallies the target's public against the sender; tension.update_memories)
+    anger: np.ndarray | None = None
     approval: np.ndarray | None = None
     approval_base: np.ndarray | None = None
     # what depends on the ties in force only, kept per set of ties (see tension.relation_floors)
@@ -54,12 +61,18 @@ class World:
             self.received = np.zeros((n, n))
         if self.given is None:
             self.given = np.zeros((n, n))
+        if self.received_deeds is None:
+            self.received_deeds = np.zeros((n, n))
+        if self.given_deeds is None:
+            self.given_deeds = np.zeros((n, n))
         if self.received_coercion is None:
             self.received_coercion = np.zeros((n, n))
         if self.given_coercion is None:
             self.given_coercion = np.zeros((n, n))
         if self.threat is None:
             self.threat = np.zeros(n)
+        if self.anger is None:
+            self.anger = np.zeros((n, n))
         if self.transient is None:
             self.transient = np.zeros(len(self.issues))
 

@@ -42,17 +42,28 @@ def test_only_a_signatory_of_a_deal_in_force_may_abandon_it(history):
     assert Option(WITHDRAW, ("JPN",)) not in feasible_options(model, kor)
 
 
-def test_abandoning_is_worth_the_reversion_toward_the_governments_ideal(history):
+def test_abandoning_is_worth_the_new_governments_distance_from_the_terms(history):
     """The position component of abandoning the 2015 deal is the gain of moving the status quo
-    `collapse_reversion` of the way toward the government's ideal: larger for Seoul under Moon
-    (far from the terms) than for Tokyo (nearer them)."""
+    `collapse_reversion` of the way toward the government's ideal, less that gain for the
+    government that signed (Leeds, Mattes & Vogel 2009): large for Seoul under Moon (far from
+    the terms Park signed), nothing for Tokyo, whose government signed them."""
+    from sim.decision import reversion_gain
+
     model = fresh(history)
     p = model.params
     kor, jpn = (model.agent_by_id[a].index for a in ("KOR", "JPN"))
     gains = reversion_gains(model, np.array([kor, jpn]))
     seoul = parts(model, "KOR", WITHDRAW, "JPN")["position"]
     assert seoul == np.float64(p.weight_position * gains[0, 0])
-    assert gains[0, 0] > gains[0, 1] > 0.0
+    assert gains[0, 0] > 0.0 and gains[0, 1] == 0.0
+    idx = model.negotiation_issue_idx
+    sq, moon = model.world.status_quo[idx], model.agent_by_id["KOR"].ideal[idx]
+    park = model.agent_by_id["KOR"].ideal_of("park")[idx]
+    shares, salience = reversion_shares(model, np.array([kor])), model.saliences[[kor]][:, idx]
+    expected = (reversion_gain(sq, shares, moon[None], moon[None], salience)
+                - reversion_gain(sq, shares, park[None], park[None], salience))
+    np.testing.assert_allclose(gains[0, :1], expected)
+    assert gains[1, 1] > 0.0  # Tokyo's public would still like the terms moved its way
 
 
 def test_the_government_that_signed_pays_an_audience_cost_to_abandon_it(history):
@@ -106,6 +117,39 @@ def test_agreements_end_after_they_start_and_say_who_ended_them(history, seed):
         assert all(0.0 <= r <= 1.0 for r in a.risk_history)
 
 
+def test_a_deal_is_reviewed_before_it_is_abandoned(history):
+    """Choosing to abandon a deal first opens a review (a visible criticism of the deal, CAMEO
+    111); the deal can be abandoned only once the review's lead time has passed."""
+    from sim.decision import prepares
+
+    model = fresh(history)
+    option = Option(WITHDRAW, ("JPN",))
+    row = model.candidate_row("KOR", option)
+    assert prepares(model, model.option_table, row)
+    options = feasible_options(model, model.agent_by_id["KOR"])
+    n = len(options)
+    model._carry_out(agreements_decision(model, options, option))
+    event = model.rows_events[-1]
+    assert (event[1], event[3], event[4]) == ("KOR", "review_agreement", "111")
+    tie = ("agreement_review", "KOR", "JPN")
+    lead = model.catalogue.actions["review_agreement"].lead_months
+    assert lead.low <= model.prepared_ready[tie] - model.month_index <= lead.high
+    assert model.agreements.in_force() and n
+    model.tie_masks.clear()
+    assert option not in feasible_options(model, model.agent_by_id["KOR"])
+    model.month_index = model.prepared_ready[tie]
+    assert option in feasible_options(model, model.agent_by_id["KOR"])
+    assert not prepares(model, model.option_table, row)
+
+
+def agreements_decision(model, options, option):
+    from sim.decision import Decision
+
+    n = len(options)
+    return Decision("KOR", options, np.zeros((n, len(COMPONENTS))), np.full(n, 1.0 / n),
+                    options.index(option))
+
+
 def test_the_2015_deal_is_abandoned_under_the_next_government(history):
     ended = [next(a for a in simulate(history, s).agreements.all if a.id == "deal_2015")
              for s in range(6)]
@@ -119,7 +163,7 @@ def test_each_month_a_deal_in_force_records_the_chance_it_is_abandoned(history_s
     months_in_force = len(model.months) if deal.ended is None else (
         model.months.index(deal.ended) + 1)
     assert len(deal.risk_history) == months_in_force
-    assert deal.risk_history[0] > 0.5  # Moon's government abandons it at once, most likely
+    assert deal.risk_history[0] == 0.0  # under review first: it cannot be abandoned at once
 
 
 def test_claims_the_victims_settled_are_reopened_only_for_those_who_refused(history):

@@ -221,10 +221,12 @@ def test_a_decisions_options_behave_as_a_list(history):
     assert decision.option == options[decision.chosen]
 
 
-def test_a_coercive_blow_calls_for_a_proportionate_material_answer(history):
-    """Export controls received open an account: a hostile material act toward the coercer is
-    worth the square of what it closes (an answer of the blow's size most), words nothing more
-    than before, and an answered blow calls for nothing (sim.decision.material_answer)."""
+def test_a_coercive_blow_calls_for_a_proportionate_countermeasure(history):
+    """Export controls received open an account: a countermeasure toward the coercer (a
+    coercive act, or an act tagged `countermeasure` such as a GSOMIA notice) is worth the square
+    of what it closes (an answer of the blow's size most), a word nothing, and an answered blow
+    calls for nothing more (sim.decision.countermeasure_value)."""
+    from sim.decision import countermeasure_value
     from sim.tension import Impact, update_memories
 
     model = fresh_model(history)
@@ -235,28 +237,100 @@ def test_a_coercive_blow_calls_for_a_proportionate_material_answer(history):
         return components(model, "KOR", action, "JPN")["reciprocity"]
 
     calm = {a: reciprocity(a) for a in ("remove_from_white_list", "terminate_gsomia", "criticise")}
-    controls = Impact(w.index["JPN"], (w.index["KOR"],), -5.0, 4, coercive=True)
+    controls = Impact(w.index["JPN"], (w.index["KOR"],), -5.0, 4, coercive=True,
+                      countermeasure=True)
     update_memories(w, [controls], p.memory, p.security_cooperation_threat, p.coercion_memory)
     gain = {a: reciprocity(a) - calm[a] for a in calm}
     r = model.agent_by_id["KOR"].reciprocity
-    # the general term: r * g * received (-0.5); the account: coercion_reciprocity * r * 0.5**2
+    # the deeds account: r * g * received (-0.5); the blows: coercion_reciprocity * r * 0.5**2
     expected = p.weight_reciprocity * (r * -0.5 * -0.5 + p.coercion_reciprocity * r * 0.25)
     assert gain["remove_from_white_list"] == pytest.approx(expected, rel=1e-9)
-    assert gain["remove_from_white_list"] > gain["terminate_gsomia"]  # -5 answers -5 best
-    assert gain["criticise"] < gain["terminate_gsomia"]  # a word closes no account
-    answer = Impact(w.index["KOR"], (w.index["JPN"],), -5.0, 4)
+    gsomia = p.weight_reciprocity * (r * -0.4 * -0.5 + p.coercion_reciprocity * r * 0.4 ** 2)
+    assert gain["terminate_gsomia"] == pytest.approx(gsomia, rel=1e-9)
+    assert gain["remove_from_white_list"] > gain["terminate_gsomia"] > 0  # -5 answers -5 best
+    assert gain["criticise"] == pytest.approx(0.0)  # a word answers no deed
+    answer = Impact(w.index["KOR"], (w.index["JPN"],), -5.0, 4, coercive=True,
+                    countermeasure=True)
     update_memories(w, [answer], p.memory, p.security_cooperation_threat, p.coercion_memory)
     model.snapshot()
     assert model.world.received_coercion[w.index["KOR"], w.index["JPN"]] < 0
-    from sim.decision import material_answer
+    assert not countermeasure_value(model).any()  # the account is closed
 
-    assert not material_answer(model).any()  # the account is closed
+
+def test_reciprocity_answers_in_kind(history):
+    """Words answer words and deeds answer deeds (Leng 1993): a threat received makes a threat
+    in answer worth more, not a sanction; a missile test received makes a sanction in answer
+    worth more, not a threat."""
+    from sim.tension import Impact, update_memories
+
+    model = fresh_model(history)
+    w, p = model.world, model.params
+
+    def reciprocity(actor: str, action: str, target: str) -> float:
+        model.snapshot()
+        return components(model, actor, action, target)["reciprocity"]
+
+    before = {(a, t): reciprocity("JPN", a, t) for a, t in
+              (("threaten", "CHN"), ("threaten", "PRK"), ("pressure_adversary", "PRK"))}
+    words = Impact(w.index["CHN"], (w.index["JPN"],), -4.4, 3)
+    deeds = Impact(w.index["PRK"], (w.index["JPN"],), -7.2, 4)
+    update_memories(w, [words, deeds], p.memory, p.security_cooperation_threat, p.coercion_memory)
+    gain = {key: reciprocity("JPN", *key) - value for key, value in before.items()}
+    assert gain[("threaten", "CHN")] > 0
+    assert gain[("threaten", "PRK")] == pytest.approx(0.0)
+    assert gain[("pressure_adversary", "PRK")] > 0
+
+
+def test_an_election_ahead_restrains_material_escalation_not_words(history):
+    """In the months before a vote a government pays `election_restraint` per unit of
+    hostility for deeds (Gaubatz 1991), while words cost no more."""
+    model = fresh_model(history)
+
+    def cost(action: str, month: str) -> float:
+        model.month_index = model.months.index(month)
+        model.snapshot()
+        return components(model, "JPN", action, "KOR")["cost"]
+
+    p = model.params
+    quiet, campaign = "2018-06", "2019-03"  # the Japanese vote of July 2019 is four months on
+    for month, ahead in ((quiet, False), (campaign, True)):
+        model.month_index = model.months.index(month)
+        assert model.election_ahead("JPN") == ahead
+    assert cost("terminate_gsomia", campaign) == pytest.approx(
+        cost("terminate_gsomia", quiet) - p.weight_cost * p.election_restraint * 0.4)
+    assert cost("threaten", campaign) == cost("threaten", quiet)
+    model.month_index = model.months.index(campaign)
+    model.snapshot()
+    assert components(model, "KOR", "terminate_gsomia", "JPN")["cost"] == pytest.approx(
+        -p.weight_cost * (0.12 + p.attention_cost))  # Seoul has no vote ahead
+
+
+def test_a_coercers_blows_rally_the_targets_public_against_it(history):
+    """Sanctions rally the target's public against the sender (Galtung 1967): after Tokyo's
+    controls Seoul's home audience rewards hostility toward Tokyo more, and toward no one else."""
+    from sim.tension import Impact, update_memories
+
+    model = fresh_model(history)
+    w, p = model.world, model.params
+
+    def domestic(action: str, target: str) -> float:
+        model.snapshot()
+        return components(model, "KOR", action, target)["domestic"]
+
+    before = domestic("criticise", "JPN"), domestic("criticise", "CHN")
+    controls = Impact(w.index["JPN"], (w.index["KOR"],), -5.0, 4, coercive=True,
+                      countermeasure=True)
+    update_memories(w, [controls], p.memory, p.security_cooperation_threat, p.coercion_memory,
+                    p.sanction_rally)
+    assert w.anger[w.index["KOR"], w.index["JPN"]] == pytest.approx(0.5 * p.sanction_rally)
+    assert domestic("criticise", "JPN") > before[0]
+    assert domestic("criticise", "CHN") == before[1]
 
 
 def test_a_court_ruling_is_a_weaker_trigger_than_a_seizure(history):
     """A ruling is a word (verbal conflict); a seizure of assets a coercive measure: only the
     seizure opens the account that calls for coercion in answer."""
-    from sim.decision import material_answer
+    from sim.decision import countermeasure_value
     from sim.tension import Impact, is_coercive, update_memories
 
     assert is_coercive("1711") and is_coercive("172") and is_coercive("163")
@@ -267,10 +341,10 @@ def test_a_court_ruling_is_a_weaker_trigger_than_a_seizure(history):
                     coercive=is_coercive("116"))
     update_memories(w, [ruling], p.memory, p.security_cooperation_threat, p.coercion_memory)
     model.snapshot()
-    assert not material_answer(model).any()
+    assert not countermeasure_value(model).any()
     seizure = Impact(w.index["KOR"], (w.index["JPN"],), -9.2, 4, chosen=False,
-                     coercive=is_coercive("1711"))
+                     coercive=is_coercive("1711"), countermeasure=True)
     update_memories(w, [seizure], p.memory, p.security_cooperation_threat, p.coercion_memory)
     model.snapshot()
     row = model.candidate_row("JPN", Option("impose_export_controls", ("KOR",)))
-    assert material_answer(model)[row] > 0
+    assert countermeasure_value(model)[row] > 0

@@ -188,7 +188,8 @@ def test_the_record_itself_gets_perfect_scores(reference):
         elif "timing" in name or "Brier" in name:
             assert value == pytest.approx(0.0), (name, window)
     assert {w for _, w in by_name} == set(reference.windows)
-    assert len([n for n, _ in by_name if "share of runs" in n]) == 3 + len(reference.kinds)
+    # the turning points, and per kind its share of runs and its share within three months
+    assert len([n for n, _ in by_name if "share of runs" in n]) == 3 + 2 * len(reference.kinds)
 
 
 def test_an_ensemble_that_never_acts_scores_badly(reference):

@@ -108,6 +108,13 @@ def test_run_and_explain_from_the_command_line(tmp_path, capsys):
     text = capsys.readouterr().out
     assert code == 0
     assert "chose:" in text and "reciprocity" in text and "wait" in text
+    # Seoul's government reviews the 2015 deal before it may abandon it: the explanation says
+    # that the chosen abandonment was carried out as the review
+    code = main(["explain", str(out), "--run", "1", "--month", "2018-01", "--actor", "KOR"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "chose: withdraw_from_agreement -> JPN" in text
+    assert "carried out: review_agreement -> JPN (the chosen act must first be prepared" in text
 
 
 def test_explain_rejects_bad_arguments_cleanly(tmp_path, capsys):

@@ -124,3 +124,55 @@ def test_a_signed_package_uses_up_its_preparation():
             assert not any(t[0] == "settlement_prepared" for t in model.world.ties)
             return
     raise AssertionError("no deal in four runs of the close stage")
+
+
+def test_while_talks_run_the_packages_concessions_are_held_for_it(history):
+    """Nothing is agreed until everything is agreed: while settlement talks run between Seoul
+    and Tokyo, neither restores on its own a tie the package will restore (GSOMIA, a white
+    list, controls lifted); other acts, and acts toward others, stay open."""
+    from sim.decision import Option, feasible_options
+
+    model = model_at(history)
+    w = model.world
+    w.ties.discard(("gsomia", "JPN", "KOR"))
+    w.ties.add(("gsomia_notice", "KOR", "JPN"))  # Seoul gave notice
+    w.ties.discard(("white_list", "KOR", "JPN"))
+    w.ties.add(("export_controls", "JPN", "KOR"))
+
+    def open_to(actor: str) -> set[Option]:
+        model.tie_masks.clear()
+        return set(feasible_options(model, model.agent_by_id[actor]))
+
+    held = {("KOR", Option("restore_gsomia", ("JPN",))),
+            ("KOR", Option("restore_white_list", ("JPN",))),
+            ("JPN", Option("lift_export_controls", ("KOR",)))}
+    assert all(option in open_to(actor) for actor, option in held)
+    w.ties.add(("settlement_prepared", "JPN", "KOR"))  # Tokyo opened talks
+    assert not any(option in open_to(actor) for actor, option in held)
+    assert Option("praise", ("JPN",)) in open_to("KOR")
+    w.ties.discard(("settlement_prepared", "JPN", "KOR"))
+    assert all(option in open_to(actor) for actor, option in held)
+
+
+def test_a_partners_conduct_not_ones_own_sets_the_trust_a_package_needs(history):
+    """Acceptance weighs what the partner recently did (trust built by the other side's
+    conduct: Kydd 2005), not the actor's own balance: having been the more hostile side does
+    not make a government keener to accept."""
+    model = model_at(history)
+    w = model.world
+    kor, jpn = w.index["KOR"], w.index["JPN"]
+    seoul = model.agent_by_id["KOR"]
+    terms = np.array([0.6, 0.6])
+
+    def trust() -> float:
+        return dict(zip(negotiation.COMPONENTS,
+                        negotiation.acceptance_components(model, seoul, terms, False),
+                        strict=True))["reciprocity"]
+
+    calm = trust()
+    w.given[kor, jpn] = -1.0  # Seoul has been hostile to Tokyo
+    assert trust() == calm
+    w.received[kor, jpn] = -1.0  # Tokyo has been hostile to Seoul
+    assert trust() < calm
+    w.received[kor, jpn] = 1.0  # Tokyo has been friendly
+    assert trust() > calm

@@ -86,3 +86,17 @@ def test_validate_says_whether_paragraphs_were_checked(monkeypatch, capsys, fres
     assert main(["validate", scenario, "--sources", str(ROOT / "tests" / "sources")]) == 0
     assert "citations checked against the article texts" in capsys.readouterr().out
     assert main(["validate", scenario, "--sources", str(ROOT / "no-such-folder")]) == 2
+
+
+def test_every_parameter_and_no_removed_one_is_documented():
+    """scenarios/README.md documents every behavioural parameter of the schema, and none that
+    no longer exists (a stale table misleads whoever edits a scenario)."""
+    from sim.scenario.schema import REMOVED_PARAMETERS, Parameters
+
+    names = set(Parameters.model_fields) - {"source", "assumption"}
+    readme = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### `parameters`"):readme.index("## Levers")]
+    documented = set(re.findall(r"^\| `(\w+)` \|", section, re.MULTILINE))
+    assert names - documented == set()
+    assert documented - names == set()
+    assert not documented & set(REMOVED_PARAMETERS)

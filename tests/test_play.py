@@ -194,3 +194,25 @@ def test_an_injected_event_fires_now_and_replays(loaded):
     assert replayed.month == "2023-02"
     with pytest.raises(MoveError, match="unknown event"):
         game.inject("shock:meteor")
+
+
+def test_the_menu_says_when_a_move_only_starts_its_preparation():
+    """In January 2018 Tokyo has no trade measure ready, so removing Seoul from its white list
+    must first be prepared: the menu says so (and the lead time); once Seoul's own white-list
+    removal is in force, Tokyo may answer in kind at once and the note goes."""
+    from sim.classroom import views
+
+    history = load_scenario(SCENARIO.parent / "history_2018_2023.yaml")
+    game = Game(history, ["JPN"], seed=2)
+    texts = {item["action"]: item["text"] for item in views.menu(game, "JPN")
+             if item["targets"] == ["KOR"]}
+    lead = game.model.catalogue.actions["prepare_trade_measures"].lead_months
+    note = f"(not ready: this month only starts its preparation, {lead.low} to {lead.high} months)"
+    assert texts["remove_from_white_list"].endswith(note)
+    assert "not ready" not in texts["criticise"]
+    game.model.world.ties.discard(("white_list", "KOR", "JPN"))  # Seoul's measure, in force
+    game.model.tie_masks.clear()
+    game.model.snapshot()
+    texts = {item["action"]: item["text"] for item in views.menu(game, "JPN")
+             if item["targets"] == ["KOR"]}
+    assert "not ready" not in texts["remove_from_white_list"]

@@ -9,6 +9,7 @@ import pytest
 from sim.columns import COMPONENTS
 from sim.decision import Decision, Option, feasible_options, prepares, utility_components
 from sim.model import DisputeModel
+from sim.tension import update_memories, update_relations
 
 CONTROLS = Option("impose_export_controls", ("KOR",))
 WHITE_LIST = Option("remove_from_white_list", ("KOR",))
@@ -107,3 +108,58 @@ def test_the_catalogue_checks_preparations(base_stage):
         load_scenario(base_stage / "stage.yaml")
     message = str(caught.value)
     assert "broken_actions.yaml" in message and "must have `role: preparation`" in message
+
+
+def test_the_groundwork_of_a_trade_measure_is_kept_quiet(history):
+    """Trade measures are prepared in confidence, so that the target's firms cannot stockpile:
+    the preparing act is logged (CAMEO 014, considering a policy option) but moves neither
+    tension nor anyone's memories, and the prepared tie weighs nothing on the dyad."""
+    model = fresh(history)
+    w = model.world
+    i, j = w.index["JPN"], w.index["KOR"]
+    before = w.tension[i, j], w.received[j, i]
+    model._carry_out(choose(model, "JPN", CONTROLS))
+    event = model.rows_events[-1]
+    assert (event[3], event[4], event[5]) == ("prepare_trade_measures", "014", 0.0)
+    p = model.params
+    update_relations(w, model.impacts, p.tension_gain, p.cooperation_gain, 0.0, p.cross_effect,
+                     p.verbal_weight)
+    update_memories(w, model.impacts, p.memory, p.security_cooperation_threat,
+                    p.coercion_memory, p.sanction_rally)
+    assert (w.tension[i, j], w.received[j, i]) == before
+    assert w.tie_weight["measures_prepared"] == 0.0
+
+
+def test_only_a_final_judgment_lets_the_victims_seek_a_seizure():
+    """Enforcement needs a final judgment for the plaintiffs (the ruling's `judgment` tie);
+    victims whose seizure is pending cannot seek another. (The replay scripts the court's order
+    and so disables the victims' own request; the stage of the shared base file does not.)"""
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    model = fresh(load_scenario(SCENARIOS / "base.yaml"))
+    w = model.world
+    victims = model.agent_by_id["VICTIMS"]
+    seizure = Option("seek_asset_seizure", ("JPN",))
+
+    def can_seize() -> bool:
+        model.tie_masks.clear()
+        return seizure in feasible_options(model, victims)
+
+    assert not can_seize()  # January 2018: no final judgment yet
+    w.ties.add(("judgment", "VICTIMS", "JPN"))
+    assert can_seize()
+    w.ties.add(("asset_seizure", "VICTIMS", "JPN"))
+    assert not can_seize()
+
+
+def test_a_ruling_of_the_replay_gives_the_plaintiffs_their_judgment(history):
+    from sim.model import DisputeModel
+
+    model = DisputeModel(history, 2)
+    ruling = model.months.index("2018-10")
+    while model.month_index < ruling:
+        model.step()
+    assert ("judgment", "VICTIMS", "JPN") not in model.world.ties
+    model.step()
+    assert ("judgment", "VICTIMS", "JPN") in model.world.ties

@@ -183,6 +183,7 @@ def test_lists_are_replaced_whole_and_mappings_merged(stage: Path) -> None:
         "    tags: []\n"
         "negotiation:\n"
         "  issues: [apology]\n"
+        "  claims_issues: [apology]\n"  # claims must be negotiated issues
     ))
     base = load_scenario(stage / "base.yaml").scenario
     loaded = load_scenario(child).scenario

@@ -79,16 +79,18 @@ def half_year_tension(record, dyad="JPN-KOR") -> dict[str, float]:
 
 
 def test_1_a_ruling_brings_coercion_within_months(to_2020_runs):
-    """Fact 1: after the 2018 ruling Tokyo coerces Seoul within a year in most runs, and more
-    often than in the same history without the rulings."""
+    """Fact 1: after the 2018 ruling Tokyo coerces Seoul within a year in most runs (more than
+    half: a first trade measure must be prepared for four to ten months, so the year holds the
+    ruling's trigger, the preparation and the measure), and far more often than in the same
+    history without the rulings."""
     window = ("2018-10", "2019-09")
     with_ruling = share(to_2020_runs, lambda r: acted(r, "JPN", "KOR", COERCION, *window),
                         "Tokyo coerces within a year of the ruling")
     without = share(ensemble(TEST_SCENARIOS / "history_no_ruling.yaml"),
                     lambda r: acted(r, "JPN", "KOR", COERCION, *window),
                     "... without the rulings")
-    assert with_ruling >= 0.8
-    assert with_ruling - without >= 0.1
+    assert with_ruling > 0.5
+    assert with_ruling - without >= 0.3
 
 
 def test_2_retaliation_is_answered(to_2020_runs):
@@ -125,16 +127,25 @@ def test_3_settlement_depends_on_the_administration_in_seoul(history_runs):
 
 
 def test_4_victim_inclusive_deals_last_longer(thaw_runs):
-    """Fact 4: the 2023 plan drawn up with the victims survives to the horizon more often."""
+    """Fact 4: the 2023 plan drawn up with the victims survives to the horizon more often: the
+    difference is more than three standard errors, and it is abandoned at most half as often.
+    Nothing protects it by decree: the victims who took its money settled their claims, so a
+    later government has less to win by undoing it (sim.decision.reversion_shares)."""
     inclusive = ensemble(TEST_SCENARIOS / "thaw_inclusive.yaml")
 
-    def survives(records, name):
+    def survival(records, name) -> tuple[float, int]:
         deals = [a for r in records for a in r.agreements if a.signed == "2023-03"]
         assert len(deals) >= RUNS // 2, "the plan was rarely signed"
-        return observed([a.ended is None for a in deals], name)
+        return observed([a.ended is None for a in deals], name), len(deals)
 
-    assert (survives(inclusive, "an inclusive plan survives")
-            - survives(thaw_runs, "the 2023 plan survives")) >= 0.2
+    (with_victims, n_with), (without, n_without) = (
+        survival(inclusive, "an inclusive plan survives"),
+        survival(thaw_runs, "the 2023 plan survives"))
+    error = np.sqrt(with_victims * (1 - with_victims) / n_with
+                    + without * (1 - without) / n_without)
+    print(f"difference {with_victims - without:.3f} (standard error {error:.3f})")
+    assert with_victims - without > 3 * error
+    assert 1 - with_victims <= 0.5 * (1 - without)
 
 
 def test_5_pyongyang_and_beijing_gain_from_division(thaw_runs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -109,11 +110,40 @@ def test_a_word_moves_tension_less_than_a_deed_of_the_same_value(history):
     assert start < said.tension[i, j] < done.tension[i, j]
 
 
-def test_only_coercive_blows_open_the_account_and_only_hostile_deeds_answer_it(history):
+def test_only_coercive_blows_open_the_account_and_only_countermeasures_answer_it(history):
     w = build_world(history)
     i, j = pair(w)
-    update_memories(w, [Impact(i, (j,), -5.0, 4, coercive=True),
-                        Impact(i, (j,), -4.0, 4), Impact(j, (i,), 7.0, 2)], 0.8, 0.25, 0.9)
-    assert w.received_coercion[j, i] == -0.5  # the sanction, not the other material blow
-    assert w.given_coercion[i, j] == -0.9  # both hostile deeds answer
+    update_memories(w, [Impact(i, (j,), -5.0, 4, coercive=True, countermeasure=True),
+                        Impact(i, (j,), -4.0, 4, countermeasure=True),
+                        Impact(i, (j,), -6.5, 4), Impact(j, (i,), 7.0, 2)], 0.8, 0.25, 0.9)
+    assert w.received_coercion[j, i] == -0.5  # the sanction, not the other material blows
+    assert w.given_coercion[i, j] == -0.9  # the two countermeasures answer, the rally does not
     assert w.given_coercion[j, i] == 0.0  # goodwill does not reopen an account
+
+
+def test_words_and_deeds_are_kept_in_accounts_of_their_own(history):
+    """Reciprocity answers in kind: the deeds account holds the material acts only; the
+    general account holds every act, coercive blows included."""
+    w = build_world(history)
+    i, j = pair(w)
+    acts = [Impact(i, (j,), -4.4, 3), Impact(i, (j,), -5.0, 4, coercive=True),
+            Impact(i, (j,), 7.0, 2)]
+    update_memories(w, acts, 0.8, 0.25, 0.9)
+    assert w.received[j, i] == pytest.approx(-0.44 - 0.5 + 0.7)
+    assert w.received_deeds[j, i] == pytest.approx(-0.5 + 0.7)
+    assert w.given_deeds[i, j] == pytest.approx(-0.5 + 0.7)
+    update_memories(w, [], 0.8, 0.25, 0.9)
+    assert w.received_deeds[j, i] == pytest.approx(0.8 * 0.2)  # forgotten at `memory`
+
+
+def test_coercive_blows_anger_the_targets_public_and_the_anger_fades(history):
+    """Sanctions rally the target's public against the sender (Galtung 1967): the anger is
+    `sanction_rally` times the blow's size and is forgotten as the blow is."""
+    w = build_world(history)
+    i, j = pair(w)
+    update_memories(w, [Impact(i, (j,), -5.0, 4, coercive=True), Impact(i, (j,), -6.5, 4)],
+                    0.8, 0.25, 0.9, sanction_rally=0.6)
+    assert w.anger[j, i] == pytest.approx(0.3)  # only the coercive blow
+    assert w.anger[i, j] == 0.0
+    update_memories(w, [], 0.8, 0.25, 0.9, sanction_rally=0.6)
+    assert w.anger[j, i] == pytest.approx(0.9 * 0.3)

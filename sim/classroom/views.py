@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.classroom.game import COLUMN, Game, option_key, parse_terms
 from sim.columns import COMPONENTS
-from sim.decision import Decision, Option
+from sim.decision import Decision, Option, prepares
 from sim.negotiation import veto_distance
 
 if TYPE_CHECKING:
@@ -243,8 +243,22 @@ def event_view(game: Game, row: tuple) -> dict[str, Any]:
 
 
 def menu(game: Game, actor: str) -> list[dict[str, Any]]:
-    """The actor's feasible options, numbered from 1, in words."""
+    """The actor's feasible options, numbered from 1, in words (an option that must first be
+    prepared says so: choosing it starts the preparation)."""
     actions = game.model.catalogue.actions
     return [{"number": k, "key": option_key(o), "action": o.action, "targets": list(o.targets),
-             "text": option_text(game, o), "goldstein": actions[o.action].goldstein}
+             "text": option_text(game, o) + preparation_note(game, actor, o),
+             "goldstein": actions[o.action].goldstein}
             for k, o in enumerate(game.options(actor), start=1)]
+
+
+def preparation_note(game: Game, actor: str, option: Option) -> str:
+    """' (not ready: this month only starts its preparation, 4 to 10 months)' for an option
+    whose choice would start its preparation; empty otherwise."""
+    model = game.model
+    if not prepares(model, model.option_table, model.candidate_row(actor, option)):
+        return ""
+    spec = model.catalogue.actions[model.catalogue.actions[option.action].preparation.act]
+    lead = spec.lead_months
+    return (f" (not ready: this month only starts its preparation, {lead.low} to {lead.high} "
+            "months)")

@@ -348,6 +348,8 @@ class Parameters(Cited):
     hosting_window: Annotated[int, BeforeValidator(_unwrap_cited), Field(ge=0, le=24)]
     mediation_convergence: Unit
     verbal_weight: Unit
+    sanction_rally: NonNeg
+    election_restraint: NonNeg
 
     @model_validator(mode="before")
     @classmethod
