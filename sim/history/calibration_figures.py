@@ -192,9 +192,10 @@ def draw_composites(ax: Axes, values: np.ndarray, baseline: np.ndarray,
     bins = np.linspace(max(0.0, lo - pad), min(1.0, hi + pad), HISTOGRAM_BINS + 1)
     ax.axvspan(summary["low"], summary["high"], color=INTERVAL_COLOUR, alpha=0.25, lw=0,
                label=f"{level:.0%} of posterior draws")
-    ax.hist(reference, bins=bins, color=BASELINE_COLOUR, alpha=0.45,
-            label=f"{BASELINE}: current values")
     ax.hist(finite, bins=bins, color=POSTERIOR_COLOUR, alpha=0.7, label="posterior draws")
+    # the baseline as an outline, so that where the two overlap both stay readable
+    ax.hist(reference, bins=bins, histtype="step", color=BASELINE_COLOUR, linewidth=2.4,
+            label=f"{BASELINE}: current values")
     ax.axvline(summary["median"], color="#000000", lw=1.8, label="median of draws")
     ax.axvline(summary["baseline"], color=BASELINE_COLOUR, lw=2.4, ls="--",
                label="median of baseline")
