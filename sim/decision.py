@@ -187,6 +187,8 @@ class OptionConstants:
         n, n_issues = len(traits.reciprocity), traits.public.shape[1]
         self.rows_flat = a[:, None] * n_issues + t.slot_issue
         self.pair_flat = [a * n + t.t0, a * n + t.t1]
+        # the same into the stacked accounts (words, deeds) of reciprocity in kind
+        self.kind_pair_flat = [np.where(t.deed, n * n, 0) + flat for flat in self.pair_flat]
         self.targets_flat = t.t0 * n + t.t1
         self.usage_flat = a * len(t.action_ids) + t.action
         self.share2, self.yields2 = np.array(self.share), np.array(self.yields)
@@ -199,6 +201,9 @@ class OptionConstants:
         self.constant_columns = np.zeros((len(a), len(COMPONENTS)))
         self.constant_columns[:, COMPONENTS.index("cost")] = self.cost
         self.constant_columns[:, COMPONENTS.index("disposition")] = self.disposition
+        # month index -> the calendar's restraint (calendar_restraint): the summits hosted and
+        # the votes ahead are the scenario's, so runs of one scenario share it
+        self.restraints: dict[int, np.ndarray | None] = {}
 
 
 # Compiled tables of the scenarios loaded last (an ensemble runs one scenario many times);
@@ -234,9 +239,11 @@ def feasibility(model: DisputeModel, table: OptionTable) -> np.ndarray:
     ok &= standing_conditions(model, table)
     ok &= table.posture_allows[model.posture_index.take(table.actor), table.candidate_index]
     ok |= model.option_constants.no_targets
-    for k in table.prepared_rows:
-        if ok[k] and preparing(model, table, int(k)):
-            ok[k] = False
+    under_way = {tie for tie, ready in model.prepared_ready.items() if ready > model.month_index}
+    if under_way:  # most months no preparation is under way: nothing to check
+        for k in table.prepared_rows:
+            if ok[k] and table.prepared_tie[k] in under_way and preparing(model, table, int(k)):
+                ok[k] = False
     return ok
 
 
@@ -355,12 +362,12 @@ def option_components(model: DisputeModel) -> np.ndarray:
     # reciprocity: what the actor received from its targets minus what it already answered,
     # in kind (a deed answers the account of deeds, a word that of words), and for a
     # countermeasure the account of coercive blows it closes
-    deeds = w.received_deeds - w.given_deeds
-    words = (w.received - w.given) - deeds
-    balance = (np.where(k.one, np.where(t.deed, deeds.take(k.pair_flat[0]),
-                                        words.take(k.pair_flat[0])), 0.0)
-               + np.where(k.two, np.where(t.deed, deeds.take(k.pair_flat[1]),
-                                          words.take(k.pair_flat[1])), 0.0))
+    accounts = np.empty((2, *w.received.shape))  # words, deeds
+    np.subtract(w.received_deeds, w.given_deeds, out=accounts[1])
+    np.subtract(w.received, w.given, out=accounts[0])
+    accounts[0] -= accounts[1]
+    balance = (np.where(k.one, accounts.take(k.kind_pair_flat[0]), 0.0)
+               + np.where(k.two, accounts.take(k.kind_pair_flat[1]), 0.0))
     reciprocity = k.reciprocity * (balance / k.targets) + countermeasure_value(model)
 
     domestic = _domestic(model, gains[1], freshness)
@@ -387,15 +394,19 @@ def option_components(model: DisputeModel) -> np.ndarray:
 def calendar_restraint(model: DisputeModel) -> np.ndarray | None:
     """The extra cost of hostility this month (None when nobody is restrained): a government
     hosting a summit soon pays ``hosting_restraint`` per unit of any act's hostility, one with
-    a vote ahead ``election_restraint`` per unit of a deed's (words are not restrained)."""
-    t, k, p = model.option_table, model.option_constants, model.params
-    hosting = model.hosting_ahead[:, model.month_index]
-    voting = model.elections_ahead[:, model.month_index]
-    if not (hosting.any() or voting.any()):
-        return None
-    rate = (np.where(hosting.take(t.actor), p.hosting_restraint, 0.0)
-            + np.where(voting.take(t.actor) & t.deed, p.election_restraint, 0.0))
-    return rate * k.hostility
+    a vote ahead ``election_restraint`` per unit of a deed's (words are not restrained). It
+    depends on the scenario's calendar only, so it is kept per month for the scenario's runs."""
+    cache, month = model.option_constants.restraints, model.month_index
+    if month not in cache:
+        t, k, p = model.option_table, model.option_constants, model.params
+        hosting = model.hosting_ahead[:, month]
+        voting = model.elections_ahead[:, month]
+        cache[month] = None
+        if hosting.any() or voting.any():
+            rate = (np.where(hosting.take(t.actor), p.hosting_restraint, 0.0)
+                    + np.where(voting.take(t.actor) & t.deed, p.election_restraint, 0.0))
+            cache[month] = rate * k.hostility
+    return cache[month]
 
 
 def countermeasure_value(model: DisputeModel) -> np.ndarray:

@@ -35,6 +35,11 @@ if TYPE_CHECKING:
     from sim.model import DisputeModel
 
 
+# where acceptance_components puts its parts, in the order it computes them
+ACCEPTANCE_PARTS = [COMPONENTS.index(c)
+                    for c in ("position", "domestic", "alliance", "reciprocity", "cost")]
+
+
 def bargaining_step(model: DisputeModel) -> None:
     idx = model.negotiation_issue_idx
     agents = model.actor_agents
@@ -109,21 +114,19 @@ def acceptance_components(model: DisputeModel, agent: ActorAgent, terms: np.ndar
     if agent.opinion is not None:
         domestic = agent.opinion.audience * spatial_gain(agent.public, agent.salience,
                                                          w.status_quo, after)
-    i = w.index[agent.actor_id]
-    others = [w.index[a.actor_id] for a in model.veto_agents if a is not agent]
-    alliance = 0.0
-    for j in others:
-        for patron in np.flatnonzero(w.alliance[i] & w.alliance[j]):
-            alliance += model.pressures[patron]
+    i = agent.index
+    others = [a.index for a in model.veto_agents if a is not agent]
+    # the pressure of every ally it shares with each partner (exact: the other terms are zeros)
+    alliance = float((model.pressures * (w.alliance[i] & w.alliance[others])).sum())
     # trust: what the partners recently did to it, goodwill or hostility (not its own balance:
     # a government that has been the more hostile owes no deal for it; Kydd 2005 on trust built
     # by the other side's conduct, Keohane 1986 on specific reciprocity)
     reciprocity = (agent.reciprocity * float(np.mean(w.received[i, others])) if others else 0.0)
-    values = dict.fromkeys(COMPONENTS, 0.0)
-    values.update(position=p.weight_position * position, domestic=p.weight_domestic * domestic,
-                  alliance=p.weight_alliance * p.ally_deal_pressure * alliance,
-                  reciprocity=p.weight_reciprocity * reciprocity, cost=-p.acceptance_margin)
-    return np.array([values[k] for k in COMPONENTS])
+    values = np.zeros(len(COMPONENTS))
+    values[ACCEPTANCE_PARTS] = (p.weight_position * position, p.weight_domestic * domestic,
+                                p.weight_alliance * p.ally_deal_pressure * alliance,
+                                p.weight_reciprocity * reciprocity, -p.acceptance_margin)
+    return values
 
 
 def respond(model: DisputeModel, agent: ActorAgent, terms: np.ndarray, included: bool) -> Decision:
