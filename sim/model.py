@@ -90,9 +90,8 @@ class DisputeModel(mesa.Model):
         self.victims_agent = self.agent_by_id.get(s.negotiation.victims or "")
         for k, agent in enumerate(self.actor_agents):
             agent.index = k
-        self.elections = self._election_calendar()
-        self.elections_ahead = self._elections_ahead()
-        self.hosting_ahead = self._hosting_ahead()
+        self.elections_ahead = self._calendar("election", self.params.election_window)
+        self.hosting_ahead = self._calendar("hosting", self.params.hosting_window)
         self.prepared_ready: dict[tuple, int] = {}  # prepared measure's tie -> month it is ready
         self.event_plan = self._event_plan()
         decision.compile_options(self)
@@ -133,35 +132,16 @@ class DisputeModel(mesa.Model):
     def month(self) -> str:
         return self.months[self.month_index]
 
-    def _election_calendar(self) -> dict[str, list[str]]:
-        calendar: dict[str, list[str]] = {}
-        for event in self.stage.events.values():
-            if event.kind == "election" and event.date:
-                calendar.setdefault(event.actor, []).append(event.date)
-        return calendar
-
     def election_ahead(self, actor: str) -> bool:
         return bool(self.elections_ahead[self.agent_by_id[actor].index, self.month_index])
 
-    def _elections_ahead(self) -> np.ndarray:
-        """``[actor, month]``: an election of the actor is due within the election window."""
-        window = self.params.election_window
-        flags = np.zeros((len(self.actor_agents), len(self.months)), dtype=bool)
-        month = np.arange(len(self.months))
-        for agent in self.actor_agents:
-            for date in self.elections.get(agent.actor_id, ()):
-                ahead = months_between(self.months[0], date) - month
-                flags[agent.index] |= (ahead >= 0) & (ahead <= window)
-        return flags
-
-    def _hosting_ahead(self) -> np.ndarray:
-        """``[actor, month]``: the actor hosts a summit this month or within the hosting
-        window ahead (events of kind ``hosting``, whose actor is the host)."""
-        window = self.params.hosting_window
+    def _calendar(self, kind: str, window: int) -> np.ndarray:
+        """``[actor, month]``: a scripted event of ``kind`` whose actor is that actor (an
+        election it holds, a summit it hosts) falls this month or within ``window`` months."""
         flags = np.zeros((len(self.actor_agents), len(self.months)), dtype=bool)
         month = np.arange(len(self.months))
         for event in self.stage.events.values():
-            if event.kind == "hosting" and event.date and event.actor in self.agent_by_id:
+            if event.kind == kind and event.date and event.actor in self.agent_by_id:
                 ahead = months_between(self.months[0], event.date) - month
                 flags[self.agent_by_id[event.actor].index] |= (ahead >= 0) & (ahead <= window)
         return flags
