@@ -6,10 +6,13 @@ government decides to abandon it (the catalogue act tagged ``collapse``, chosen 
 act in :mod:`sim.decision`): no hazard is drawn. What erodes a deal is therefore what makes
 abandoning it worth more than keeping it to the government in office:
 
-- the distance between that government's ideal point and the deal's terms (the reversion's
-  position gain): a new administration far from the terms gains from abandoning them and pays
-  no audience cost for undoing another government's act, as Moon's government closed the 2015
-  deal's foundation (onero-2021-reconciliation#P9);
+- the distance between that government's ideal point and the deal's terms, beyond the signing
+  government's (the reversion's position gain less what it would have been worth to the
+  administration that signed: leaders of a different coalition break their predecessors'
+  commitments, Leeds, Mattes & Vogel 2009): a new administration far from the terms gains from
+  abandoning them and pays no audience cost for undoing another government's act, as Moon's
+  government closed the 2015 deal's foundation (onero-2021-reconciliation#P9), while a
+  government of the same mind as the signatory has nothing to win;
 - its public's opposition (the reversion's gain for the public's ideal point) and its approval;
 - the victims: when they refuse the deal they keep suing, seeking seizures and rallying against
   its signatories, which costs the government approval and feeds the partner's grievances;
@@ -19,10 +22,12 @@ abandoning it worth more than keeping it to the government in office:
   (Putnam 1988 on the domestic side of international agreements; Hasenclever, Mayer &
   Rittberger 1997 on the robustness of regimes that carry domestic consent).
 
-Abandonment pulls the status quo ``collapse_reversion`` of the way toward the withdrawing
-government's ideal (on the scenario's ``claims_issues``, once the victims have taken the money,
-only the refusing share of that: claims paid and accepted are not reopened) and removes the
-ties the deal created and the victims' settled claims.
+A government reviews a deal before it can abandon it (the catalogue's ``review_agreement``,
+prepared like a trade measure: :func:`sim.decision.prepares`). Abandonment pulls the status quo
+``collapse_reversion`` of the way toward the withdrawing government's ideal (on the scenario's
+``claims_issues``, once the victims have taken the money, only the refusing share of that:
+claims paid and accepted are not reopened) and removes the ties the deal created and the
+victims' settled claims.
 
 Each month every agreement in force records the chance that some signatory abandons it that
 month (from the signatories' logit probabilities), for the classroom and the debrief.
