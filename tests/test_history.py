@@ -4,12 +4,14 @@ file's integrity, and the command end to end (2 runs of the full history)."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.cli import main
@@ -25,10 +27,11 @@ from sim.history.reference import (
 from sim.history.series import DyadEnsemble, SimEvent
 from sim.months import month_range, shift_month
 from sim.scenario import load_scenario
-from sim.shipped import reference_dir
+from sim.shipped import reference_dir, shipped_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_RECORD = ROOT.parent / "shared" / "history" / "events-2018-2023.csv"
+CALIBRATED = "history_2018_2023_calibrated"
 
 
 @pytest.fixture(scope="module")
@@ -300,6 +303,55 @@ def test_sim_history_end_to_end(tmp_path, capsys):
     assert len(composite) == 2 and all(0.0 <= float(r["value"]) <= 1.0 for r in composite)
     assert (out / "figures" / "history.png").stat().st_size > 10_000
     assert (out / "manifest.json").is_file() and (out / "events.csv").is_file()
+
+
+def test_sim_history_replays_another_scenario_into_a_folder_named_after_it(tmp_path, capsys,
+                                                                          monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["history", "--scenario", CALIBRATED, "--runs", "2", "--workers", "1", "--quiet",
+                 "--no-figures"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    out = tmp_path / "runs" / f"history-{CALIBRATED}-seed20181030-n2"
+    assert f"2 runs of {CALIBRATED}.yaml" in printed and (out / "scores.csv").is_file()
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["scenario"]["path"].endswith(f"{CALIBRATED}.yaml"), manifest["scenario"]
+
+
+def test_the_calibrated_scenario_sets_the_identified_posterior_means_and_cites_them():
+    posterior = pd.read_csv(ROOT / "docs" / "calibration" / "posterior.csv")
+    identified = posterior[posterior["identified"]].set_index("parameter")
+    loaded = load_scenario(shipped_scenario(CALIBRATED))
+    raw = loaded.raw["parameters"]
+    calibrated = {name for name, entry in raw.items()
+                  if str(entry.get("source", "")).startswith("calibration docs/calibration ")}
+    assert calibrated == set(identified.index)
+    for name, row in identified.iterrows():
+        value = getattr(loaded.scenario.parameters, name)
+        assert value == pytest.approx(float(f"{row['posterior_mean']:.3g}")), name
+        assert f"{row['posterior_low']:.3g}-{row['posterior_high']:.3g}" in raw[name]["source"]
+    default = load_scenario(shipped_scenario("history_2018_2023")).scenario.parameters
+    assert all(getattr(default, name) != getattr(loaded.scenario.parameters, name)
+               for name in identified.index)
+
+
+@pytest.mark.parametrize(("field", "value", "expected"),
+                         [("end", "2021-12", "no earlier than 2023-12"),
+                          ("start", "2019-01", "no later than 2018-01")])
+def test_a_scenario_that_does_not_cover_the_record_is_refused_with_its_line(
+        tmp_path, capsys, field, value, expected):
+    path = tmp_path / "short.yaml"
+    path.write_text(f"extends: {shipped_scenario('history_2018_2023')}\nmeta:\n"
+                    f"  {field}: {value}\n", encoding="utf-8")
+    for calibrate in ([], ["--calibrate"]):
+        out = tmp_path / "out"
+        code = main(["history", "--scenario", str(path), "--runs", "2", "--workers", "1",
+                     "--out", str(out), *calibrate])
+        err = capsys.readouterr().err.strip()
+        assert code == 2
+        assert err == f"{path}:3: meta.{field}: expected a month {expected}, the record's " \
+                      f"{'last' if field == 'end' else 'first'} scored month; got {value}", err
+        assert not out.exists()
 
 
 # --- the command's tables ---------------------------------------------------------------------

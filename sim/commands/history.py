@@ -1,8 +1,9 @@
-"""``sim history [--runs N] [--seed S] [--out DIR] [--force] [--workers W] [--calibrate]``:
-replay 2018-2023 and score the ensemble against the record.
+"""``sim history [--scenario S] [--runs N] [--seed S] [--out DIR] [--force] [--workers W]
+[--calibrate]``: replay 2018-2023 and score the ensemble against the record.
 
 Runs the shipped ``history_2018_2023`` scenario (administrations and exogenous events scripted,
-everything else decided by the actors) as an ordinary ensemble into a run folder
+everything else decided by the actors), or another that covers the record's windows (e.g. the
+shipped ``history_2018_2023_calibrated``), as an ordinary ensemble into a run folder
 (:func:`sim.output.write_run_folder`), then scores it against the shipped reference
 (:mod:`sim.history.scoring`): prints a table, writes ``scores.csv`` into the run folder and
 ``figures/history.png``. With ``--calibrate`` it fits the behavioural parameters to the in-sample
@@ -26,7 +27,7 @@ from sim.commands.arguments import (
     overrides_tag,
     parse_overrides,
 )
-from sim.shipped import HISTORY_SCENARIO, shipped_scenario
+from sim.shipped import HISTORY_SCENARIO, resolve_scenario
 
 if TYPE_CHECKING:
     from sim.history.reference import Reference
@@ -39,6 +40,9 @@ SCORES_FILE = "scores.csv"
 def configure(parser: argparse.ArgumentParser) -> None:
     from sim.history import calibration_run
 
+    parser.add_argument("--scenario", default=None, metavar="S",
+                        help=f"scenario file or shipped name to replay (default: "
+                             f"{HISTORY_SCENARIO}); it must cover 2018-2023")
     add_ensemble_arguments(parser, DEFAULT_RUNS)
     parser.add_argument("--no-figures", action="store_true", help="skip the figures")
     calibration_run.add_arguments(parser)
@@ -49,19 +53,21 @@ def run(args: argparse.Namespace) -> int:
 
     check_ensemble_arguments(args)
     start_workers_early(args.workers or default_workers(), args.scheduler)
-    from sim.history.reference import load_reference
+    from sim.history.reference import check_replayable, load_reference, replay_name
     from sim.scenario import load_scenario
 
     if args.calibrate:
         from sim.history import calibration_run
 
         return calibration_run.run(args)
-    path = shipped_scenario(HISTORY_SCENARIO)
+    path = resolve_scenario(args.scenario, HISTORY_SCENARIO)
     overrides = parse_overrides(args.overrides)
     loaded = load_scenario(path, overrides, folders=args.data_dir)
     reference = load_reference(catalogue_actions=set(loaded.catalogue.actions))
+    check_replayable(loaded, reference)
     seed = loaded.scenario.meta.seed if args.seed is None else args.seed
-    out = args.out or Path("runs") / f"history-seed{seed}-n{args.runs}{overrides_tag(overrides)}"
+    out = args.out or Path("runs") / (f"{replay_name(path)}-seed{seed}-n{args.runs}"
+                                      f"{overrides_tag(overrides)}")
     started = time.perf_counter()
     scores = replay_and_score(loaded, reference, seed, args.runs, out, args.workers,
                               scheduler=args.scheduler, force=args.force,

@@ -136,6 +136,7 @@ class Simulator:
     runs: int
     seed: int
     overrides: dict[str, Any] = field(default_factory=dict)
+    folders: tuple[str | Path, ...] = ()  # --data-dir: where the scenario's files may be
 
     def ensemble(self, values: Mapping[str, float], key: tuple[int, ...],
                  end: str | None = None) -> DyadEnsemble:
@@ -146,7 +147,7 @@ class Simulator:
         overrides = {**self.overrides, **{f"parameters.{p}": float(v) for p, v in values.items()}}
         if end is not None:
             overrides["meta.end"] = end
-        loaded = load_scenario(self.scenario, overrides)
+        loaded = load_scenario(self.scenario, overrides, folders=self.folders)
         seeds = evaluation_seeds(self.seed, key, self.runs)
         records = run_ensemble(loaded, seeds, backend=self.backend)
         return from_records(records, self.reference.dyad_name)
@@ -159,7 +160,8 @@ class Simulator:
         """The scenario's own values of the parameters (the baseline)."""
         from sim.scenario import load_scenario
 
-        params = load_scenario(self.scenario, self.overrides).scenario.parameters
+        params = load_scenario(self.scenario, self.overrides,
+                               folders=self.folders).scenario.parameters
         return {p: float(getattr(params, p)) for p in names}
 
     def statistic_names(self, window: str, end: str) -> list[str]:
@@ -168,7 +170,8 @@ class Simulator:
         from sim.months import month_range
         from sim.scenario import load_scenario
 
-        meta = load_scenario(self.scenario, {**self.overrides, "meta.end": end}).scenario.meta
+        meta = load_scenario(self.scenario, {**self.overrides, "meta.end": end},
+                             folders=self.folders).scenario.meta
         months = month_range(meta.start, end)
         empty = DyadEnsemble(months, np.zeros((1, len(months))), np.zeros((1, len(months))),
                              [[]])

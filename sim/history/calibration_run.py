@@ -98,21 +98,24 @@ def run(args: argparse.Namespace) -> int:
     from sim import folders
     from sim.commands.arguments import parse_overrides
     from sim.ensemble import default_workers
-    from sim.history.reference import load_reference
-    from sim.shipped import HISTORY_SCENARIO, shipped_scenario
+    from sim.history.reference import check_replayable, load_reference, replay_name
+    from sim.scenario import load_scenario
+    from sim.shipped import HISTORY_SCENARIO, resolve_scenario
 
     calibrate.require_pyabc()
     reference = load_reference()
+    scenario = resolve_scenario(args.scenario, HISTORY_SCENARIO)
+    overrides = parse_overrides(args.overrides)
+    check_replayable(load_scenario(scenario, overrides, folders=args.data_dir), reference)
     settings = settings_from(args, reference)
-    out = args.out or Path("runs") / f"history-calibration-seed{settings.abc.seed}"
+    out = args.out or Path("runs") / f"{replay_name(scenario)}-calibration-seed{settings.abc.seed}"
     folders.claim(out, KIND, args.force)
     workers = args.workers or default_workers()
-    scenario = shipped_scenario(HISTORY_SCENARIO)
-    overrides = parse_overrides(args.overrides)
     staging = folders.staging_folder(out, KIND)
     with folders.os_errors(staging):
         outcome = calibrate_into(staging, scenario, reference, settings, overrides, workers,
-                                 args.scheduler, progress=not args.quiet)
+                                 args.scheduler, progress=not args.quiet,
+                                 folders=tuple(args.data_dir))
         write_folder(staging, out.name, scenario, reference, settings, overrides, outcome,
                      args.calibration or default_calibration_file(), figures=not args.no_figures)
     folders.publish(staging, out, KIND)
@@ -127,7 +130,8 @@ def fit_end(settings: AbcSettings, reference: Reference) -> str:
 
 def calibrate_into(folder: Path, scenario: Path, reference: Reference,
                    settings: CalibrationFile, overrides: dict[str, Any], workers: int,
-                   scheduler: str | None, progress: bool) -> Outcome:
+                   scheduler: str | None, progress: bool,
+                   folders: tuple[str | Path, ...] = ()) -> Outcome:
     """Fit, summarise and check the posterior; pyABC's database goes into ``folder``."""
     from sim.ensemble import make_backend
 
@@ -136,7 +140,7 @@ def calibrate_into(folder: Path, scenario: Path, reference: Reference,
     started = time.perf_counter()
     with make_backend(workers, scheduler) as backend:
         simulator = calibrate.Simulator(scenario, reference, backend, abc.runs_per_evaluation,
-                                        abc.seed, overrides)
+                                        abc.seed, overrides, folders)
         evaluator = calibrate.Evaluator(simulator, abc.window, fit_end(abc, reference))
         history = calibrate.fit(evaluator, settings.parameters, abc, folder / DB_FILE, say)
         fitted = time.perf_counter()

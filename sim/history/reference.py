@@ -25,10 +25,10 @@ from pydantic import Field, model_validator
 
 from sim.errors import InputError, Problem
 from sim.months import shift_month
-from sim.scenario.loader import validate_model
+from sim.scenario.loader import LoadedScenario, validate_model
 from sim.scenario.schema import Id, Month, Strict
-from sim.scenario.yamlio import read_yaml
-from sim.shipped import reference_dir
+from sim.scenario.yamlio import line_of, read_yaml
+from sim.shipped import HISTORY_SCENARIO, reference_dir
 
 EVENTS_FILE = "events_2018_2023.csv"
 MAPPING_FILE = "event_mapping.yaml"
@@ -293,3 +293,33 @@ def mapping_problems(events: list[RecordEvent], mapping: MappingFile,
                                         f"kinds.{kid}.actions", f"unknown catalogue action "
                                                                 f"{action!r}"))
     return problems
+
+
+def check_replayable(loaded: LoadedScenario, reference: Reference) -> None:
+    """A scenario replayed against the record must run through all of its windows and have the
+    scored dyad's two actors; otherwise one message naming the file and the field."""
+    meta = loaded.scenario.meta
+    first = min(lo for lo, _ in reference.windows.values())
+    last = max(hi for _, hi in reference.windows.values())
+    lines = read_yaml(loaded.path)[1]
+    problems = []
+    if meta.start > first:
+        problems.append(("meta", "start", f"a month no later than {first}, the record's first "
+                         f"scored month; got {meta.start}"))
+    if meta.end < last:
+        problems.append(("meta", "end", f"a month no earlier than {last}, the record's last "
+                         f"scored month; got {meta.end}"))
+    missing = [actor for actor in reference.dyad if actor not in loaded.scenario.actors]
+    if missing:
+        problems.append(("actors", "", f"the scored dyad's actors {' and '.join(reference.dyad)}"
+                         f" (missing: {', '.join(missing)})"))
+    if problems:
+        raise InputError([Problem(*line_of(lines, (section, name), str(loaded.path)),
+                                  ".".join(p for p in (section, name) if p), f"expected {what}")
+                          for section, name, what in problems])
+
+
+def replay_name(scenario: Path) -> str:
+    """The default output folder's prefix: ``history``, or ``history-<stem>`` for a scenario
+    other than the shipped replay."""
+    return "history" if scenario.stem == HISTORY_SCENARIO else f"history-{scenario.stem}"
