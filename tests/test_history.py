@@ -354,6 +354,25 @@ def test_a_scenario_that_does_not_cover_the_record_is_refused_with_its_line(
         assert not out.exists()
 
 
+def test_a_scenario_without_the_scored_dyad_is_refused(reference):
+    from dataclasses import replace
+
+    from sim.history.reference import check_replayable
+
+    stage = ROOT / "tests" / "scenarios" / "stage_close.yaml"
+    loaded = load_scenario(stage, {"meta.start": "2018-01", "meta.end": "2023-12"})
+    mapping = reference.mapping.model_copy(update={"dyad": ["KOR", "ZZZ"]})
+    other = replace(reference, mapping=mapping)
+    check_replayable(loaded, reference)  # KOR and JPN are there
+    with pytest.raises(InputError) as err:
+        check_replayable(loaded, other)
+    [problem] = err.value.problems
+    assert problem.file == str(stage) and problem.path == "actors"
+    lines = stage.read_text(encoding="utf-8").splitlines()
+    assert problem.line == lines.index("actors:") + 1, problem
+    assert "missing: ZZZ" in problem.message
+
+
 # --- the command's tables ---------------------------------------------------------------------
 
 
