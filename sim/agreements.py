@@ -159,8 +159,8 @@ def _restore_ties(model: DisputeModel, vetoes: list[str], agreement_id: str) -> 
 
 def record_risks(model: DisputeModel) -> None:
     """Each agreement in force records this month's chance that a signatory abandons it:
-    one minus the product of the signatories' probabilities of choosing to (choosing to while
-    the deal is not yet reviewed opens the review instead, and does not end it)."""
+    one minus the product of the signatories' probabilities of not abandoning it (choosing to
+    abandon a deal not yet reviewed opens the review instead, so it does not count)."""
     in_force = model.agreements.in_force()
     if not in_force:
         return

@@ -366,8 +366,7 @@ def option_components(model: DisputeModel) -> np.ndarray:
     np.subtract(w.received_deeds, w.given_deeds, out=accounts[1])
     np.subtract(w.received, w.given, out=accounts[0])
     accounts[0] -= accounts[1]
-    balance = (np.where(k.one, accounts.take(k.kind_pair_flat[0]), 0.0)
-               + np.where(k.two, accounts.take(k.kind_pair_flat[1]), 0.0))
+    balance = over_targets(k, accounts, k.kind_pair_flat)
     reciprocity = k.reciprocity * (balance / k.targets) + countermeasure_value(model)
 
     domestic = _domestic(model, gains[1], freshness)
@@ -389,6 +388,13 @@ def option_components(model: DisputeModel) -> np.ndarray:
         np.multiply(weight, value, out=components[:, COMPONENTS.index(name)])
     components[k.idle_rows] = 0.0
     return components
+
+
+def over_targets(k: OptionConstants, values: np.ndarray, pairs: list[np.ndarray]) -> np.ndarray:
+    """Per option, ``values`` (an actor-by-actor array, read at the flat indices ``pairs``)
+    summed over the option's one or two targets."""
+    return (np.where(k.one, values.take(pairs[0]), 0.0)
+            + np.where(k.two, values.take(pairs[1]), 0.0))
 
 
 def calendar_restraint(model: DisputeModel) -> np.ndarray | None:
@@ -545,8 +551,7 @@ def _domestic(model: DisputeModel, public_gain: np.ndarray,
     # the public rewards standing up to a disliked target, less so the third time in a row;
     # its dislike is the scenario's animus plus the anger the target's coercion provoked
     dislike = np.minimum(model.traits.hostility + w.anger, 1.0)
-    rally = freshness * (np.where(k.one, dislike.take(k.pair_flat[0]), 0.0)
-                         + np.where(k.two, dislike.take(k.pair_flat[1]), 0.0)) * k.minus_g
+    rally = freshness * over_targets(k, dislike, k.pair_flat) * k.minus_g
     reversal = np.where(reverses_own_measure(model), p.audience_cost, 0.0)
     value = rally + public_gain + k.approval - reversal
     boost = np.where(model.elections_ahead[:, model.month_index], p.election_boost, 1.0)

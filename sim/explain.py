@@ -87,12 +87,14 @@ def explain_text(model, month: str, actor: str, top: int = 12) -> str:
 def preparation_lines(model, month: str, actor: str, action: str) -> list[str]:
     """When the chosen act had first to be prepared, what was carried out instead."""
     from sim.columns import EVENT_COLUMNS
+    from sim.model import prepares_note
 
     act, target, note = (EVENT_COLUMNS.index(c) for c in ("action", "target", "note"))
+    named = f"{prepares_note(action)} "
     return [f"  carried out: {row[act]} -> {row[target]} (the chosen act must first be "
             f"prepared: {row[note]})"
             for row in model.rows_events
-            if row[0] == month and row[1] == actor and f"prepares {action} " in str(row[note])]
+            if row[0] == month and row[1] == actor and named in str(row[note])]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -285,7 +285,7 @@ class DisputeModel(mesa.Model):
         prep = self.catalogue.actions[prep_id]
         months = int(self.rng.integers(prep.lead_months.low, prep.lead_months.high + 1))
         self.log_action(actor, prep_id, targets, decision=decision,
-                        note="; ".join(filter(None, [note, f"prepares {action_id} "
+                        note="; ".join(filter(None, [note, f"{prepares_note(action_id)} "
                                                            f"(ready in {months} months)"])))
         tie = self.world.resolve(prep.effects.add_ties[0], actor, targets[0])
         self.prepared_ready[tie] = self.month_index + months
@@ -557,6 +557,11 @@ class DisputeModel(mesa.Model):
     def record(self) -> RunRecord:
         return RunRecord(self.rows_trajectories, self.rows_indices, self.rows_events,
                          self.agreements.all, self.rows_status_quo)
+
+
+def prepares_note(action_id: str) -> str:
+    """How the note of a preparing act names the act it prepares (``sim explain`` reads it)."""
+    return f"prepares {action_id}"
 
 
 def largest_motive(decision: Decision) -> str:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, get_args
 import numpy as np
 
 from sim.scenario.schema import Posture
-from sim.tension import is_countermeasure
+from sim.tension import MATERIAL, is_countermeasure
 
 if TYPE_CHECKING:
     from sim.agents import ActorAgent
@@ -154,7 +154,7 @@ class OptionTable:
         self.countermeasure = (np.array([is_countermeasure(a.cameo, a.tags) for a in specs])
                                & (self.goldstein < 0.0))
         # deeds (material cooperation or conflict) answer deeds, words answer words
-        self.deed = (quad_class == 2) | (quad_class == 4)
+        self.deed = np.isin(quad_class, MATERIAL)
         self.cost = np.array([a.cost for a in specs], dtype=float)
         self.approval = np.array([a.effects.approval for a in specs], dtype=float)
         self.pair_tension = np.array([a.effects.pair_tension for a in specs], dtype=float)

@@ -40,8 +40,8 @@ class World:
     # words with words and deeds with deeds (tension.update_memories, decision)
     received_deeds: np.ndarray | None = None
     given_deeds: np.ndarray | None = None
-    # the account of coercive blows: received (sanctions, seizures) and answered (hostile
-    # material acts), remembered at their own rate (tension.update_memories)
+    # the account of coercive blows: received (sanctions, seizures) and answered
+    # (countermeasures), remembered at their own rate (tension.update_memories)
     received_coercion: np.ndarray | None = None
     given_coercion: np.ndarray | None = None
     threat: np.ndarray | None = None
