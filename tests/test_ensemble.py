@@ -98,7 +98,9 @@ def test_killing_the_main_process_ends_its_workers(tmp_path):
         from sim.ensemble import make_backend
 
         def pid_then_sleep(job):
-            print(os.getpid(), flush=True)
+            # one write of the whole line: print() writes the number and the newline apart,
+            # so two workers' lines could interleave on the shared pipe
+            os.write(1, f"{os.getpid()}\\n".encode())
             time.sleep(60)
 
         if __name__ == "__main__":
